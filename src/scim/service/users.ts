@@ -1,0 +1,98 @@
+import type { FilterNode } from "../filter/parser.js";
+import { applyPatch, parsePatchRequest } from "../patch.js";
+import { project } from "../projection.js";
+import { listResponse, page, parseListQuery, type ListQuery } from "../query.js";
+import { renderUser, userAttributesFrom, type UserRecord } from "../resources/user.js";
+import { USER_TYPE } from "../schema/resource-types.js";
+import { notFound } from "../scim-error.js";
+import type { Json } from "../values.js";
+import { audit, listLimits, renderContext, resourceBody, versionOf, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
+
+const render = (ctx: ScimContext, rec: UserRecord) => renderUser(rec, renderContext(ctx));
+
+function ifMatchVersion(input: RequestInput): string | undefined {
+  const v = versionOf(input.ifMatch);
+  return v === "*" ? undefined : v;
+}
+
+/** `userName eq "x"` (alone or in an `and`) is answered from the userName index instead of a scan. */
+function candidates(ctx: ScimContext, filter: FilterNode | undefined): UserRecord[] {
+  const indexed = filter && userNameEquals(filter);
+  return indexed !== undefined ? ctx.store.usersByUserName(ctx.tenant, indexed) : ctx.store.listUsers(ctx.tenant);
+}
+
+function userNameEquals(node: FilterNode): string | undefined {
+  if (node.type === "compare" && node.op === "eq" && node.path.name === "userName" && !node.path.sub && node.path.container === undefined) {
+    return typeof node.value === "string" ? node.value : undefined;
+  }
+  if (node.type === "and") return userNameEquals(node.left) ?? userNameEquals(node.right);
+  return undefined;
+}
+
+export function listUsers(ctx: ScimContext, q: ListQuery): { total: number; items: Json[] } {
+  const rendered = candidates(ctx, q.filter).map((r) => render(ctx, r));
+  const { total, items } = page(rendered, q);
+  return { total, items: items.map((r) => project(r, q.attributes, q.excludedAttributes)) };
+}
+
+export function list(ctx: ScimContext, input: RequestInput): ScimResult {
+  const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
+  const { total, items } = listUsers(ctx, q);
+  return { status: 200, body: listResponse(items, total, q.startIndex) };
+}
+
+function found(ctx: ScimContext, id: string): UserRecord {
+  const rec = ctx.store.getUser(ctx.tenant, id);
+  if (!rec) throw notFound("User", id);
+  return rec;
+}
+
+function answer(ctx: ScimContext, rec: UserRecord, status: number, input: RequestInput): ScimResult {
+  const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
+  const body = render(ctx, rec);
+  return { status, body: project(body, q.attributes, q.excludedAttributes), location: (body.meta as Json).location as string, version: rec.version };
+}
+
+export function get(ctx: ScimContext, id: string, input: RequestInput): ScimResult {
+  const rec = found(ctx, id);
+  const etag = versionOf(input.ifNoneMatch);
+  if (etag !== undefined && (etag === "*" || etag === rec.version)) return { status: 304, version: rec.version };
+  return answer(ctx, rec, 200, input);
+}
+
+export async function create(ctx: ScimContext, input: RequestInput): Promise<ScimResult> {
+  const attrs = userAttributesFrom(resourceBody(input.body, USER_TYPE, ctx.config));
+  const { record, replayed } = await ctx.store.createUser(ctx.tenant, attrs);
+  audit(ctx, replayed ? "create-replayed" : "create", "User", record.id, { userName: record.state.userName, active: record.state.active });
+  return answer(ctx, record, 201, input);
+}
+
+/** PUT as Okta's AIW apps use it: the whole resource, echoed with id and meta, which are ignored. */
+export async function replace(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
+  found(ctx, id);
+  const attrs = userAttributesFrom(resourceBody(input.body, USER_TYPE, ctx.config));
+  const rec = await ctx.store.updateUser(ctx.tenant, id, () => attrs, ifMatchVersion(input));
+  audit(ctx, "replace", "User", id, { userName: rec.state.userName, active: rec.state.active });
+  return answer(ctx, rec, 200, input);
+}
+
+export async function patch(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
+  found(ctx, id);
+  const ops = parsePatchRequest(input.body, ctx.config.maxPatchOperations);
+  const limits = listLimits(ctx.config);
+  const rec = await ctx.store.updateUser(
+    ctx.tenant,
+    id,
+    (current) => userAttributesFrom(applyPatch(render(ctx, current), ops, USER_TYPE, limits)),
+    ifMatchVersion(input),
+  );
+  audit(ctx, "patch", "User", id, { userName: rec.state.userName, active: rec.state.active, operations: ops.length });
+  return answer(ctx, rec, 200, input);
+}
+
+export async function remove(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
+  const rec = found(ctx, id);
+  await ctx.store.deleteUser(ctx.tenant, id, ifMatchVersion(input));
+  audit(ctx, "delete", "User", id, { userName: rec.state.userName });
+  return { status: 204 };
+}
