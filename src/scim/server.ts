@@ -32,7 +32,6 @@ export function buildScimServer(deps: ScimServerDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
-    disableRequestLogging: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   });
 

@@ -37,6 +37,8 @@ export interface KubeStoreOptions {
   /** Membership writes in flight at once for one group change. */
   writeConcurrency: number;
   logger: Logger;
+  /** Called after the caches stop, to release the connection. */
+  close?: () => void;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -88,6 +90,7 @@ export class KubeStore implements ScimStore {
 
   async stop(): Promise<void> {
     await Promise.all([this.#o.users.stop(), this.#o.groups.stop(), this.#o.tenants.stop()]);
+    this.#o.close?.();
   }
 
   ready(): boolean {
