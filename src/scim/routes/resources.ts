@@ -46,7 +46,7 @@ function resourceRoutes(app: FastifyInstance, endpoint: "Users" | "Groups", svc:
   app.get(`/${endpoint}`, async (req, reply) => sendResult(reply, svc.list(ctxOf(req), inputOf(req))));
   app.post(`/${endpoint}`, async (req, reply) => sendResult(reply, await svc.create(ctxOf(req), inputOf(req))));
   app.post(`/${endpoint}/.search`, async (req, reply) => sendResult(reply, search(ctxOf(req), req.body, endpoint)));
-  app.get<IdParams>(`/${endpoint}/:id`, async (req, reply) => sendResult(reply, svc.get(ctxOf(req), req.params.id, inputOf(req))));
+  app.get<IdParams>(`/${endpoint}/:id`, async (req, reply) => sendResult(reply, await svc.get(ctxOf(req), req.params.id, inputOf(req))));
   app.put<IdParams>(`/${endpoint}/:id`, async (req, reply) => sendResult(reply, await svc.replace(ctxOf(req), req.params.id, inputOf(req))));
   app.patch<IdParams>(`/${endpoint}/:id`, async (req, reply) => sendResult(reply, await svc.patch(ctxOf(req), req.params.id, inputOf(req))));
   app.delete<IdParams>(`/${endpoint}/:id`, async (req, reply) => sendResult(reply, await svc.remove(ctxOf(req), req.params.id, inputOf(req))));

@@ -33,8 +33,8 @@ export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   return { status: 200, body: listResponse(items, total, q.startIndex) };
 }
 
-function found(ctx: ScimContext, id: string): GroupRecord {
-  const rec = ctx.store.getGroup(ctx.tenant, id);
+async function found(ctx: ScimContext, id: string): Promise<GroupRecord> {
+  const rec = await ctx.store.fetchGroup(ctx.tenant, id);
   if (!rec) throw notFound("Group", id);
   return rec;
 }
@@ -45,8 +45,8 @@ function answer(ctx: ScimContext, rec: GroupRecord, status: number, input: Reque
   return { status, body: project(body, q.attributes, q.excludedAttributes), location: (body.meta as Json).location as string, version: rec.version };
 }
 
-export function get(ctx: ScimContext, id: string, input: RequestInput): ScimResult {
-  const rec = found(ctx, id);
+export async function get(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
+  const rec = await found(ctx, id);
   const etag = versionOf(input.ifNoneMatch);
   if (etag !== undefined && (etag === "*" || etag === rec.version)) return { status: 304, version: rec.version };
   return answer(ctx, rec, 200, input);
@@ -61,7 +61,7 @@ export async function create(ctx: ScimContext, input: RequestInput): Promise<Sci
 
 /** PUT replaces displayName, externalId and the membership (Okta AIW pushes the full member list). */
 export async function replace(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  found(ctx, id);
+  await found(ctx, id);
   const attrs = groupAttributesFrom(resourceBody(input.body, GROUP_TYPE, ctx.config));
   const rec = await ctx.store.updateGroup(ctx.tenant, id, () => ({ ...attrs, members: attrs.members ?? [] }), ifMatchVersion(input));
   audit(ctx, "replace", "Group", id, { displayName: rec.state.displayName, members: attrs.members?.length ?? 0 });
@@ -73,7 +73,7 @@ export async function replace(ctx: ScimContext, id: string, input: RequestInput)
  * attributes, which saves rendering a large member list after every membership change.
  */
 export async function patch(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  found(ctx, id);
+  await found(ctx, id);
   const ops = parsePatchRequest(input.body, ctx.config.maxPatchOperations);
   const limits = listLimits(ctx.config);
   const rec = await ctx.store.updateGroup(
@@ -91,7 +91,7 @@ export async function patch(ctx: ScimContext, id: string, input: RequestInput): 
 }
 
 export async function remove(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  const rec = found(ctx, id);
+  const rec = await found(ctx, id);
   await ctx.store.deleteGroup(ctx.tenant, id, ifMatchVersion(input));
   audit(ctx, "delete", "Group", id, { displayName: rec.state.displayName });
   return { status: 204 };

@@ -41,8 +41,8 @@ export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   return { status: 200, body: listResponse(items, total, q.startIndex) };
 }
 
-function found(ctx: ScimContext, id: string): UserRecord {
-  const rec = ctx.store.getUser(ctx.tenant, id);
+async function found(ctx: ScimContext, id: string): Promise<UserRecord> {
+  const rec = await ctx.store.fetchUser(ctx.tenant, id);
   if (!rec) throw notFound("User", id);
   return rec;
 }
@@ -53,8 +53,8 @@ function answer(ctx: ScimContext, rec: UserRecord, status: number, input: Reques
   return { status, body: project(body, q.attributes, q.excludedAttributes), location: (body.meta as Json).location as string, version: rec.version };
 }
 
-export function get(ctx: ScimContext, id: string, input: RequestInput): ScimResult {
-  const rec = found(ctx, id);
+export async function get(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
+  const rec = await found(ctx, id);
   const etag = versionOf(input.ifNoneMatch);
   if (etag !== undefined && (etag === "*" || etag === rec.version)) return { status: 304, version: rec.version };
   return answer(ctx, rec, 200, input);
@@ -69,7 +69,7 @@ export async function create(ctx: ScimContext, input: RequestInput): Promise<Sci
 
 /** PUT as Okta's AIW apps use it: the whole resource, echoed with id and meta, which are ignored. */
 export async function replace(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  found(ctx, id);
+  await found(ctx, id);
   const attrs = userAttributesFrom(resourceBody(input.body, USER_TYPE, ctx.config));
   const rec = await ctx.store.updateUser(ctx.tenant, id, () => attrs, ifMatchVersion(input));
   audit(ctx, "replace", "User", id, { userName: rec.state.userName, active: rec.state.active });
@@ -77,7 +77,7 @@ export async function replace(ctx: ScimContext, id: string, input: RequestInput)
 }
 
 export async function patch(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  found(ctx, id);
+  await found(ctx, id);
   const ops = parsePatchRequest(input.body, ctx.config.maxPatchOperations);
   const limits = listLimits(ctx.config);
   const rec = await ctx.store.updateUser(
@@ -91,7 +91,7 @@ export async function patch(ctx: ScimContext, id: string, input: RequestInput): 
 }
 
 export async function remove(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
-  const rec = found(ctx, id);
+  const rec = await found(ctx, id);
   await ctx.store.deleteUser(ctx.tenant, id, ifMatchVersion(input));
   audit(ctx, "delete", "User", id, { userName: rec.state.userName });
   return { status: 204 };

@@ -135,6 +135,10 @@ export class KubeStore implements ScimStore {
     return this.#visible([obj], userRecord)[0];
   }
 
+  async fetchUser(t: Tenant, id: string): Promise<UserRecord | undefined> {
+    return this.getUser(t, id) ?? this.#fetch(t, USER_KIND, id, (o) => userRecord(this.#o.users.applyWrite(o)));
+  }
+
   usersByUserName(t: Tenant, userName: string): UserRecord[] {
     const key = `${tenantKey(t.ref.namespace, t.ref.name)}/${userName.toLowerCase()}`;
     return this.#visible(this.#o.users.byIndex(USERNAME_INDEX, key), userRecord);
@@ -149,7 +153,7 @@ export class KubeStore implements ScimStore {
   }
 
   async updateUser(t: Tenant, id: string, change: (current: UserRecord) => UserAttributes, ifVersion?: string): Promise<UserRecord> {
-    let rec = this.getUser(t, id) ?? throwNotFound("User", id);
+    let rec = (await this.fetchUser(t, id)) ?? throwNotFound("User", id);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       checkVersion(rec.version, ifVersion);
       const attrs = change(rec);
@@ -170,7 +174,7 @@ export class KubeStore implements ScimStore {
   }
 
   async deleteUser(t: Tenant, id: string, ifVersion?: string): Promise<void> {
-    const rec = this.getUser(t, id) ?? throwNotFound("User", id);
+    const rec = (await this.fetchUser(t, id)) ?? throwNotFound("User", id);
     checkVersion(rec.version, ifVersion);
     await this.#delete(t, USER_KIND, id, ifVersion, rec.state.userName);
   }
@@ -187,6 +191,10 @@ export class KubeStore implements ScimStore {
     return this.#visible([obj], groupRecord)[0];
   }
 
+  async fetchGroup(t: Tenant, id: string): Promise<GroupRecord | undefined> {
+    return this.getGroup(t, id) ?? this.#fetch(t, GROUP_KIND, id, (o) => groupRecord(this.#o.groups.applyWrite(o)));
+  }
+
   groupMembers(t: Tenant, id: string): string[] {
     const users = this.#o.users.byIndex(MEMBER_INDEX, `${t.ref.namespace}/${id}`).filter((u) => u.spec?.tenantRef?.name === t.ref.name);
     return this.#visible(users, userRecord)
@@ -195,7 +203,7 @@ export class KubeStore implements ScimStore {
   }
 
   async createGroup(t: Tenant, attrs: GroupAttributes): Promise<CreateResult<GroupRecord>> {
-    this.#checkMembers(t, attrs.members ?? []);
+    await this.#checkMembers(t, attrs.members ?? []);
     const { obj, replayed } = await this.#create(t, GROUP_KIND, attrs.displayName, (existing) => {
       if (!existing) return groupState(undefined, attrs, now());
       const prev = (existing.status as { scim?: ScimGroupState } | undefined)?.scim;
@@ -207,11 +215,11 @@ export class KubeStore implements ScimStore {
   }
 
   async updateGroup(t: Tenant, id: string, change: (current: GroupRecord, members: string[]) => GroupAttributes, ifVersion?: string): Promise<GroupRecord> {
-    let rec = this.getGroup(t, id) ?? throwNotFound("Group", id);
+    let rec = (await this.fetchGroup(t, id)) ?? throwNotFound("Group", id);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       checkVersion(rec.version, ifVersion);
       const attrs = change(rec, this.groupMembers(t, id));
-      if (attrs.members) this.#checkMembers(t, attrs.members);
+      if (attrs.members) await this.#checkMembers(t, attrs.members);
       const renamed = attrs.displayName.toLowerCase() !== rec.state.displayName.toLowerCase();
       if (renamed) await this.#claim(t, GROUP_KIND, attrs.displayName, id);
       if (attrs.members) await this.#setMembers(t, id, attrs.members);
@@ -231,7 +239,7 @@ export class KubeStore implements ScimStore {
   }
 
   async deleteGroup(t: Tenant, id: string, ifVersion?: string): Promise<void> {
-    const rec = this.getGroup(t, id) ?? throwNotFound("Group", id);
+    const rec = (await this.fetchGroup(t, id)) ?? throwNotFound("Group", id);
     checkVersion(rec.version, ifVersion);
     // Members first: if this replica dies half-way, the IdP's retried DELETE finishes the job.
     await this.#setMembers(t, id, []);
@@ -323,7 +331,7 @@ export class KubeStore implements ScimStore {
   }
 
   async #setMembership(t: Tenant, userId: string, groupId: string, add: boolean): Promise<void> {
-    let rec = this.getUser(t, userId);
+    let rec = await this.fetchUser(t, userId);
     for (let attempt = 0; attempt < MAX_ATTEMPTS && rec; attempt++) {
       const others = (rec.state.groups ?? []).filter((g) => g.value !== groupId);
       const groups = add ? [...others, { value: groupId }] : others;
@@ -340,11 +348,21 @@ export class KubeStore implements ScimStore {
     }
   }
 
-  #checkMembers(t: Tenant, members: string[]): void {
-    const missing = members.filter((id) => !this.getUser(t, id));
+  async #checkMembers(t: Tenant, members: string[]): Promise<void> {
+    const unseen = members.filter((id) => !this.getUser(t, id));
+    const fetched = await mapLimit(unseen, this.#o.writeConcurrency, (id) => this.fetchUser(t, id));
+    const missing = unseen.filter((_, i) => !fetched[i]);
     if (missing.length > 0) {
       throw invalidValue(`members must be users of this tenant; unknown: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? " …" : ""}`);
     }
+  }
+
+  /** A cache miss checked with the API server; objects of other tenants or being deleted stay invisible. */
+  async #fetch<R>(t: Tenant, kind: Kind, id: string, toRecord: (o: KubeObject) => R | undefined): Promise<R | undefined> {
+    if (this.#deleted.has(`${t.ref.namespace}/${id}`)) return undefined;
+    const obj = await this.#guard(() => this.#writer.get<UserObject | GroupObject>(kind.plural, t.ref.namespace, id), `reading a ${kind.kind}`);
+    if (!obj || obj.spec?.tenantRef?.name !== t.ref.name) return undefined;
+    return toRecord(obj);
   }
 
   #visible<O extends KubeObject, R>(objs: O[], toRecord: (o: O) => R | undefined): R[] {

@@ -40,6 +40,12 @@ export interface ScimStore {
   /** Every user of the tenant, oldest first (ties broken by id): a stable order for paging. */
   listUsers(t: Tenant): UserRecord[];
   getUser(t: Tenant, id: string): UserRecord | undefined;
+  /**
+   * Like getUser, but a cache miss is checked with the API server: another replica may have created
+   * the user a moment ago and this replica's watch has not caught up (the IdP's next request can land
+   * on any replica).
+   */
+  fetchUser(t: Tenant, id: string): Promise<UserRecord | undefined>;
   /** Users whose userName equals `userName` without regard to case (an index lookup). */
   usersByUserName(t: Tenant, userName: string): UserRecord[];
   createUser(t: Tenant, attrs: UserAttributes): Promise<CreateResult<UserRecord>>;
@@ -53,6 +59,7 @@ export interface ScimStore {
 
   listGroups(t: Tenant): GroupRecord[];
   getGroup(t: Tenant, id: string): GroupRecord | undefined;
+  fetchGroup(t: Tenant, id: string): Promise<GroupRecord | undefined>;
   /** Member user ids of a group, from the users' side (membership is stored on users). */
   groupMembers(t: Tenant, id: string): string[];
   createGroup(t: Tenant, attrs: GroupAttributes): Promise<CreateResult<GroupRecord>>;
