@@ -129,3 +129,8 @@ function sortKey(resource: Json, path: ResolvedPath): string | number | undefine
 export function listResponse(items: Json[], total: number, startIndex: number): Json {
   return { schemas: [LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: items.length, Resources: items };
 }
+
+/** The same ListResponse, assembled from resources that are serialised already. */
+export function listResponseJson(items: string[], total: number, startIndex: number): string {
+  return `{"schemas":["${LIST_SCHEMA}"],"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${items.length},"Resources":[${items.join(",")}]}`;
+}

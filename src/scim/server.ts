@@ -6,6 +6,7 @@ import type { ScimConfig } from "./config.js";
 import { createScimMetrics, resourceLabel, type ScimMetrics } from "./metrics.js";
 import { SCIM_CONTENT_TYPE, scimRoutes } from "./routes/resources.js";
 import { ScimError, scimErrorBodyOf, toScimErrorBody } from "./scim-error.js";
+import { RenderCache } from "./service/render-cache.js";
 import type { ScimStore, Tenant } from "./store/store.js";
 import { jsonDepth } from "./values.js";
 
@@ -29,6 +30,7 @@ export function buildScimServer(deps: ScimServerDeps): FastifyInstance {
   const { store, config, logger } = deps;
   const metrics = createScimMetrics(deps.registry);
   const auth = new TenantAuth(store, config, metrics, logger);
+  const renderCache = new RenderCache(config.renderCacheSize);
   const app = Fastify({
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
@@ -60,6 +62,7 @@ export function buildScimServer(deps: ScimServerDeps): FastifyInstance {
           store,
           config,
           logger,
+          renderCache,
           ...requestId(req),
         };
       });
@@ -122,10 +125,8 @@ const causeMessage = (err: Error) => (err.cause instanceof Error ? err.cause.mes
 const pathOf = (url: string) => url.split("?")[0]!.slice(0, 300);
 
 function observe(req: FastifyRequest, reply: FastifyReply, metrics: ScimMetrics): void {
-  const params = (req.params ?? {}) as { namespace?: string; tenant?: string };
   const tenant = req.scim ? `${req.scim.tenant.ref.namespace}/${req.scim.tenant.ref.name}` : "unknown";
-  const rest = params.tenant ? (pathOf(req.url).split(`/${params.tenant}`)[1] ?? "") : pathOf(req.url);
-  const resource = resourceLabel(rest);
+  const resource = resourceLabel((req.routeOptions.url ?? "").slice(SCIM_PREFIX.length));
   const method = req.method;
   metrics.requests.inc({ tenant, resource, method, status: String(reply.statusCode) });
   metrics.duration.observe({ resource, method }, reply.elapsedTime / 1000);

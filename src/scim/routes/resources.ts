@@ -20,8 +20,8 @@ export function sendResult(reply: FastifyReply, result: ScimResult): FastifyRepl
   reply.code(result.status);
   if (result.version) reply.header("etag", `W/"${result.version}"`);
   if (result.status === 201 && result.location) reply.header("location", result.location);
-  if (result.body === undefined) return reply.send();
-  return reply.header("content-type", SCIM_CONTENT_TYPE).send(JSON.stringify(result.body));
+  if (result.body === undefined && result.json === undefined) return reply.send();
+  return reply.header("content-type", SCIM_CONTENT_TYPE).send(result.json ?? JSON.stringify(result.body));
 }
 
 const ctxOf = (req: FastifyRequest): ScimContext => {

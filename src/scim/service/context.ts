@@ -6,6 +6,7 @@ import type { ResourceType } from "../schema/resource-types.js";
 import { schemaIdsOf } from "../schema/resource-types.js";
 import { ScimError, invalidSyntax } from "../scim-error.js";
 import type { ScimStore, Tenant } from "../store/store.js";
+import type { RenderCache } from "./render-cache.js";
 import { getCI, isObject, jsonDepth, type Json } from "../values.js";
 
 /** One authenticated request's view: its tenant, the externally visible base URL and the store. */
@@ -18,12 +19,15 @@ export interface ScimContext {
   logger: Logger;
   /** The IdP's request id, when it sent one, for the audit line. */
   requestId?: string;
+  renderCache: RenderCache;
 }
 
 /** What an operation answers; the HTTP layer and /Bulk both render it. */
 export interface ScimResult {
   status: number;
   body?: Json;
+  /** The body already serialised (from the render cache); sent instead of `body`. */
+  json?: string;
   location?: string;
   version?: string;
 }

@@ -1,10 +1,11 @@
 import { applyPatch, parsePatchRequest } from "../patch.js";
 import { project, wantsAttribute } from "../projection.js";
-import { listResponse, page, parseListQuery, type ListQuery } from "../query.js";
+import { listResponseJson, page, parseListQuery, type ListQuery } from "../query.js";
 import { groupAttributesFrom, renderGroup, type GroupRecord } from "../resources/group.js";
 import { GROUP_TYPE } from "../schema/resource-types.js";
 import { notFound } from "../scim-error.js";
 import type { Json } from "../values.js";
+import type { Rendered } from "./render-cache.js";
 import { audit, listLimits, renderContext, resourceBody, versionOf, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
 
 /** Members are built from the users' index only when the answer or the filter needs them (100,000 is allowed). */
@@ -20,17 +21,23 @@ const ifMatchVersion = (input: RequestInput) => {
   return v === "*" ? undefined : v;
 };
 
-export function listGroups(ctx: ScimContext, q: ListQuery): { total: number; items: Json[] } {
+export function listGroups(ctx: ScimContext, q: ListQuery): { total: number; items: Rendered[] } {
   const withMembers = needsMembers(q);
   const rendered = ctx.store.listGroups(ctx.tenant).map((g) => render(ctx, g, withMembers));
   const { total, items } = page(rendered, q);
-  return { total, items: items.map((r) => project(r, q.attributes, q.excludedAttributes)) };
+  return {
+    total,
+    items: items.map((r) => {
+      const obj = project(r, q.attributes, q.excludedAttributes);
+      return { obj, json: JSON.stringify(obj) };
+    }),
+  };
 }
 
 export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, GROUP_TYPE, listLimits(ctx.config));
   const { total, items } = listGroups(ctx, q);
-  return { status: 200, body: listResponse(items, total, q.startIndex) };
+  return { status: 200, json: listResponseJson(items.map((i) => i.json), total, q.startIndex) };
 }
 
 async function found(ctx: ScimContext, id: string): Promise<GroupRecord> {

@@ -1,4 +1,4 @@
-import { SEARCH_SCHEMA, listResponse, parseListQuery, type ListQuery } from "../query.js";
+import { SEARCH_SCHEMA, listResponseJson, parseListQuery, type ListQuery } from "../query.js";
 import { GROUP_TYPE, USER_TYPE, type ResourceType } from "../schema/resource-types.js";
 import { ScimError, invalidSyntax } from "../scim-error.js";
 import { getCI, isObject, type Json } from "../values.js";
@@ -17,21 +17,21 @@ export function search(ctx: ScimContext, body: unknown, only?: "Users" | "Groups
   if (only) {
     const q = parseListQuery(body, only === "Users" ? USER_TYPE : GROUP_TYPE, limits);
     const { total, items } = only === "Users" ? listUsers(ctx, q) : listGroups(ctx, q);
-    return { status: 200, body: listResponse(items, total, q.startIndex) };
+    return { status: 200, json: listResponseJson(items.map((i) => i.json), total, q.startIndex) };
   }
   // Across resource types the filter must make sense for at least one of them.
   const parsed = [USER_TYPE, GROUP_TYPE].map((t) => tryParse(body, t, limits));
   const usable = parsed.filter((p): p is { type: ResourceType; q: ListQuery } => "q" in p);
   if (usable.length === 0) throw (parsed[0] as { err: unknown }).err;
-  const all: Json[] = [];
+  const all: string[] = [];
   let first: ListQuery | undefined;
   for (const { type, q } of usable) {
     first ??= q;
     const whole = { ...q, startIndex: 1, count: Number.MAX_SAFE_INTEGER };
-    all.push(...(type === USER_TYPE ? listUsers(ctx, whole) : listGroups(ctx, whole)).items);
+    all.push(...(type === USER_TYPE ? listUsers(ctx, whole) : listGroups(ctx, whole)).items.map((i) => i.json));
   }
   const start = first!.startIndex - 1;
-  return { status: 200, body: listResponse(all.slice(start, start + first!.count), all.length, first!.startIndex) };
+  return { status: 200, json: listResponseJson(all.slice(start, start + first!.count), all.length, first!.startIndex) };
 }
 
 function tryParse(body: Json, type: ResourceType, limits: ReturnType<typeof listLimits>): { type: ResourceType; q: ListQuery } | { err: unknown } {

@@ -1,14 +1,19 @@
 import type { FilterNode } from "../filter/parser.js";
 import { applyPatch, parsePatchRequest } from "../patch.js";
 import { project } from "../projection.js";
-import { listResponse, page, parseListQuery, type ListQuery } from "../query.js";
+import { listResponseJson, page, parseListQuery, type ListQuery } from "../query.js";
 import { renderUser, userAttributesFrom, type UserRecord } from "../resources/user.js";
 import { USER_TYPE } from "../schema/resource-types.js";
 import { notFound } from "../scim-error.js";
 import type { Json } from "../values.js";
+import type { Rendered } from "./render-cache.js";
 import { audit, listLimits, renderContext, resourceBody, versionOf, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
 
-const render = (ctx: ScimContext, rec: UserRecord) => renderUser(rec, renderContext(ctx));
+function render(ctx: ScimContext, rec: UserRecord, rc = renderContext(ctx)): Rendered {
+  const groups = rec.state.groups?.length ? rec.state.groups.map((g) => rc.groupName(g.value) ?? "").join("\u0000") : "";
+  const key = `${ctx.tenant.ref.namespace}/${ctx.tenant.ref.name}/${rec.id}`;
+  return ctx.renderCache.get(key, `${rec.version}|${ctx.baseUrl}|${groups}`, () => renderUser(rec, rc));
+}
 
 function ifMatchVersion(input: RequestInput): string | undefined {
   const v = versionOf(input.ifMatch);
@@ -29,16 +34,38 @@ function userNameEquals(node: FilterNode): string | undefined {
   return undefined;
 }
 
-export function listUsers(ctx: ScimContext, q: ListQuery): { total: number; items: Json[] } {
-  const rendered = candidates(ctx, q.filter).map((r) => render(ctx, r));
-  const { total, items } = page(rendered, q);
-  return { total, items: items.map((r) => project(r, q.attributes, q.excludedAttributes)) };
+/**
+ * Filters, sorts and pages the tenant's users. Without a filter or sortBy only the requested page
+ * is rendered (Okta's import pages through every user that way).
+ */
+export function listUsers(ctx: ScimContext, q: ListQuery): { total: number; items: Rendered[] } {
+  const records = candidates(ctx, q.filter);
+  const rc = renderContext(ctx);
+  let total: number;
+  let items: Rendered[];
+  if (!q.filter && !q.sortBy) {
+    total = records.length;
+    items = records.slice(q.startIndex - 1, q.startIndex - 1 + q.count).map((r) => render(ctx, r, rc));
+  } else {
+    const rendered = records.map((r) => render(ctx, r, rc));
+    const byObj = new Map(rendered.map((r) => [r.obj, r]));
+    const paged = page(rendered.map((r) => r.obj), q);
+    total = paged.total;
+    items = paged.items.map((o) => byObj.get(o)!);
+  }
+  if (!q.attributes && !q.excludedAttributes) return { total, items };
+  return { total, items: items.map((r) => projected(r.obj, q)) };
+}
+
+function projected(obj: Json, q: ListQuery): Rendered {
+  const out = project(obj, q.attributes, q.excludedAttributes);
+  return { obj: out, json: JSON.stringify(out) };
 }
 
 export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
   const { total, items } = listUsers(ctx, q);
-  return { status: 200, body: listResponse(items, total, q.startIndex) };
+  return { status: 200, json: listResponseJson(items.map((i) => i.json), total, q.startIndex) };
 }
 
 async function found(ctx: ScimContext, id: string): Promise<UserRecord> {
@@ -49,8 +76,9 @@ async function found(ctx: ScimContext, id: string): Promise<UserRecord> {
 
 function answer(ctx: ScimContext, rec: UserRecord, status: number, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
-  const body = render(ctx, rec);
-  return { status, body: project(body, q.attributes, q.excludedAttributes), location: (body.meta as Json).location as string, version: rec.version };
+  const rendered = render(ctx, rec);
+  const out = q.attributes || q.excludedAttributes ? projected(rendered.obj, q) : rendered;
+  return { status, body: out.obj, json: out.json, location: (rendered.obj.meta as Json).location as string, version: rec.version };
 }
 
 export async function get(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
@@ -83,7 +111,7 @@ export async function patch(ctx: ScimContext, id: string, input: RequestInput): 
   const rec = await ctx.store.updateUser(
     ctx.tenant,
     id,
-    (current) => userAttributesFrom(applyPatch(render(ctx, current), ops, USER_TYPE, limits)),
+    (current) => userAttributesFrom(applyPatch(render(ctx, current).obj, ops, USER_TYPE, limits)),
     ifMatchVersion(input),
   );
   audit(ctx, "patch", "User", id, { userName: rec.state.userName, active: rec.state.active, operations: ops.length });
