@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { ScimUserState, SecretKeySelector } from "../../api/v1alpha1/index.js";
 import type { Logger } from "../../observability/logger.js";
 import type { GroupAttributes, GroupRecord, ScimGroupState } from "../resources/group.js";
 import type { UserAttributes, UserRecord } from "../resources/user.js";
-import { ScimError, invalidValue, notFound } from "../scim-error.js";
-import { Claims, type ClaimKind } from "./claims.js";
+import { invalidValue } from "../scim-error.js";
+import { Claims } from "./claims.js";
+import { GROUP_KIND, NamedObjects, USER_KIND, type Kind } from "./named-objects.js";
+import { MAX_ATTEMPTS, checkVersion, groupState, isReplay, now, precondition, throwNotFound, userState } from "./states.js";
 import { corePath, isStatus, unavailable, type KubeObject, type KubeRequester, type ObjectCache } from "./kube-api.js";
 import {
   GROUPS,
@@ -41,10 +42,6 @@ export interface KubeStoreOptions {
   close?: () => void;
 }
 
-const MAX_ATTEMPTS = 8;
-type Kind = { kind: "DigiCertUser" | "ScimGroup"; plural: string; claim: ClaimKind };
-const USER_KIND: Kind = { kind: "DigiCertUser", plural: USERS, claim: "user" };
-const GROUP_KIND: Kind = { kind: "ScimGroup", plural: GROUPS, claim: "group" };
 
 /**
  * ScimStore on the Kubernetes API: users are DigiCertUsers and groups ScimGroups named by their SCIM
@@ -55,6 +52,7 @@ export class KubeStore implements ScimStore {
   readonly #o: KubeStoreOptions;
   readonly #claims: Claims;
   readonly #writer: ObjectWriter;
+  readonly #named: NamedObjects;
   /** Objects this replica deleted, until the watch confirms it: SCIM must see them gone at once. */
   readonly #deleted = new Map<string, string>();
   readonly #tenantListeners: ((ref: TenantRef) => void)[] = [];
@@ -64,6 +62,7 @@ export class KubeStore implements ScimStore {
     this.#o = options;
     this.#claims = new Claims(options.kube);
     this.#writer = new ObjectWriter(options.kube, options.fieldManager);
+    this.#named = new NamedObjects(this.#claims, this.#writer, options.logger);
     options.users.addIndex(TENANT_INDEX, byTenant);
     options.users.addIndex(USERNAME_INDEX, byUserName);
     options.users.addIndex(MEMBER_INDEX, byGroup);
@@ -145,7 +144,7 @@ export class KubeStore implements ScimStore {
   }
 
   async createUser(t: Tenant, attrs: UserAttributes): Promise<CreateResult<UserRecord>> {
-    return this.#create(t, USER_KIND, attrs.userName, (existing) => {
+    return this.#named.create(t, USER_KIND, attrs.userName, (existing) => {
       if (!existing) return userState(undefined, attrs, now());
       const prev = (existing.status as { scim?: ScimUserState } | undefined)?.scim;
       return isReplay(prev, attrs) ? userState(prev, attrs, now()) : undefined;
@@ -158,7 +157,7 @@ export class KubeStore implements ScimStore {
       checkVersion(rec.version, ifVersion);
       const attrs = change(rec);
       const renamed = attrs.userName.toLowerCase() !== rec.state.userName.toLowerCase();
-      if (renamed) await this.#claim(t, USER_KIND, attrs.userName, id);
+      if (renamed) await this.#named.claim(t, USER_KIND, attrs.userName, id);
       try {
         const obj = await this.#writer.applyScimStatus("DigiCertUser", USERS, t.ref.namespace, id, rec.version, userState(rec.state, attrs, now()));
         if (renamed) await this.#claims.releaseIfHeld(t.ref.namespace, t.ref.name, "user", rec.state.userName, id);
@@ -204,7 +203,7 @@ export class KubeStore implements ScimStore {
 
   async createGroup(t: Tenant, attrs: GroupAttributes): Promise<CreateResult<GroupRecord>> {
     await this.#checkMembers(t, attrs.members ?? []);
-    const { obj, replayed } = await this.#create(t, GROUP_KIND, attrs.displayName, (existing) => {
+    const { obj, replayed } = await this.#named.create(t, GROUP_KIND, attrs.displayName, (existing) => {
       if (!existing) return groupState(undefined, attrs, now());
       const prev = (existing.status as { scim?: ScimGroupState } | undefined)?.scim;
       return prev && (prev.externalId ?? "") === (attrs.externalId ?? "") ? groupState(prev, attrs, now()) : prev ? undefined : groupState(undefined, attrs, now());
@@ -221,7 +220,7 @@ export class KubeStore implements ScimStore {
       const attrs = change(rec, this.groupMembers(t, id));
       if (attrs.members) await this.#checkMembers(t, attrs.members);
       const renamed = attrs.displayName.toLowerCase() !== rec.state.displayName.toLowerCase();
-      if (renamed) await this.#claim(t, GROUP_KIND, attrs.displayName, id);
+      if (renamed) await this.#named.claim(t, GROUP_KIND, attrs.displayName, id);
       if (attrs.members) await this.#setMembers(t, id, attrs.members);
       try {
         // Written after the members, so the group's version (its ETag) moves with every membership change.
@@ -248,61 +247,6 @@ export class KubeStore implements ScimStore {
 
   // ---- shared machinery
 
-  /**
-   * Create with a uniqueness claim. `stateFor(existing)` returns the status to write: for a new
-   * object, for a half-written one (a create that crashed between its writes: completed with this
-   * request's attributes), or for a replay of an earlier create; undefined means "taken" (409).
-   */
-  async #create(t: Tenant, kind: Kind, value: string, stateFor: (existing: KubeObject | undefined) => unknown): Promise<{ obj: KubeObject; replayed: boolean }> {
-    const ns = t.ref.namespace;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const id = randomUUID();
-      if (await this.#guard(() => this.#claims.create(ns, t.ref.name, kind.claim, value, id), "claiming a name")) {
-        const created = await this.#guard(() => this.#writer.create(kind.kind, kind.plural, ns, id, t.ref.name), `creating a ${kind.kind}`).catch(async (err) => {
-          await this.#claims.releaseIfHeld(ns, t.ref.name, kind.claim, value, id).catch(() => undefined);
-          throw err;
-        });
-        const obj = await this.#guard(() => this.#writer.applyScimStatus(kind.kind, kind.plural, ns, id, created.metadata?.resourceVersion ?? "", stateFor(undefined)), "writing status");
-        return { obj, replayed: false };
-      }
-      const claim = await this.#guard(() => this.#claims.get(ns, t.ref.name, kind.claim, value), "reading a claim");
-      if (!claim) continue;
-      const holder = await this.#guard(() => this.#writer.get(kind.plural, ns, claim.id), "reading the claim's holder");
-      if (!holder || !isLive(holder) || !holdsValue(holder, value)) {
-        await this.#guard(() => this.#claims.release(ns, claim), "releasing a stale claim");
-        continue;
-      }
-      const halfWritten = !(holder.status as { scim?: unknown } | undefined)?.scim;
-      const state = stateFor(halfWritten ? undefined : holder);
-      if (state === undefined) throw new ScimError("SCIM_ERR_UNIQUENESS", `${value} is taken by another ${kind.claim} of this tenant`);
-      try {
-        const obj = await this.#writer.applyScimStatus(kind.kind, kind.plural, ns, claim.id, holder.metadata?.resourceVersion ?? "", state);
-        return { obj, replayed: !halfWritten };
-      } catch (err) {
-        // Another replica completed or changed it in between: a concurrent create of the same value.
-        if (isStatus(err, 409)) throw new ScimError("SCIM_ERR_UNIQUENESS", `${value} is taken by another ${kind.claim} of this tenant`);
-        throw unavailable("writing status", err);
-      }
-    }
-    throw unavailable("claiming a name", new Error("the claim kept changing"));
-  }
-
-  /** Claims `value` for an existing object (a rename); 409 if a live object holds it. */
-  async #claim(t: Tenant, kind: Kind, value: string, id: string): Promise<void> {
-    const ns = t.ref.namespace;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (await this.#guard(() => this.#claims.create(ns, t.ref.name, kind.claim, value, id), "claiming a name")) return;
-      const claim = await this.#guard(() => this.#claims.get(ns, t.ref.name, kind.claim, value), "reading a claim");
-      if (!claim || claim.id === id) return;
-      const holder = await this.#guard(() => this.#writer.get(kind.plural, ns, claim.id), "reading the claim's holder");
-      if (holder && isLive(holder) && holdsValue(holder, value)) {
-        throw new ScimError("SCIM_ERR_UNIQUENESS", `${value} is taken by another ${kind.claim} of this tenant`);
-      }
-      await this.#guard(() => this.#claims.release(ns, claim), "releasing a stale claim");
-    }
-    throw unavailable("claiming a name", new Error("the claim kept changing"));
-  }
-
   async #delete(t: Tenant, kind: Kind, id: string, ifVersion: string | undefined, value: string): Promise<void> {
     const ns = t.ref.namespace;
     const cache = kind === USER_KIND ? this.#o.users : this.#o.groups;
@@ -316,7 +260,7 @@ export class KubeStore implements ScimStore {
     }
     this.#deleted.set(`${ns}/${id}`, uid ?? "");
     this.#userLists = new Map();
-    await this.#guard(() => this.#claims.releaseIfHeld(ns, t.ref.name, kind.claim, value, id), "releasing a claim");
+    await this.#named.guard(() => this.#claims.releaseIfHeld(ns, t.ref.name, kind.claim, value, id), "releasing a claim");
   }
 
   /** Makes `members` the group's exact membership by adding or removing the group on each user. */
@@ -360,7 +304,7 @@ export class KubeStore implements ScimStore {
   /** A cache miss checked with the API server; objects of other tenants or being deleted stay invisible. */
   async #fetch<R>(t: Tenant, kind: Kind, id: string, toRecord: (o: KubeObject) => R | undefined): Promise<R | undefined> {
     if (this.#deleted.has(`${t.ref.namespace}/${id}`)) return undefined;
-    const obj = await this.#guard(() => this.#writer.get<UserObject | GroupObject>(kind.plural, t.ref.namespace, id), `reading a ${kind.kind}`);
+    const obj = await this.#named.guard(() => this.#writer.get<UserObject | GroupObject>(kind.plural, t.ref.namespace, id), `reading a ${kind.kind}`);
     if (!obj || obj.spec?.tenantRef?.name !== t.ref.name) return undefined;
     return toRecord(obj);
   }
@@ -383,67 +327,4 @@ export class KubeStore implements ScimStore {
   #groupFrom(obj: KubeObject): GroupRecord {
     return groupRecord(this.#o.groups.applyWrite(obj)) ?? throwNotFound("Group", obj.metadata?.name ?? "");
   }
-
-  async #guard<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof ScimError) throw err;
-      this.#o.logger.warn({ err: { message: (err as Error).message }, what }, "kubernetes request failed");
-      throw unavailable(what, err);
-    }
-  }
-}
-
-const now = () => new Date().toISOString();
-const precondition = () => new ScimError("SCIM_ERR_PRECONDITION", "the resource changed since the version in If-Match");
-const throwNotFound = (what: string, id: string): never => {
-  throw notFound(what, id);
-};
-
-function checkVersion(version: string, ifVersion: string | undefined): void {
-  if (ifVersion !== undefined && ifVersion !== version) throw precondition();
-}
-
-function holdsValue(holder: KubeObject, value: string): boolean {
-  const scim = (holder.status as { scim?: { userName?: string; displayName?: string } } | undefined)?.scim;
-  const held = scim?.userName ?? scim?.displayName;
-  // A half-written object (no status yet) holds its claim until a retry completes it.
-  return held === undefined || held.toLowerCase() === value.toLowerCase();
-}
-
-/**
- * The idempotency rule for a retried create: a POST for a userName that exists is a replay of the
- * create that made it when its externalId equals the stored one (or, when neither has an
- * externalId, when every attribute is equal). A replay answers 201 with the existing user, updated
- * to the request's attributes; anything else is 409 uniqueness.
- */
-export function isReplay(prev: ScimUserState | undefined, attrs: UserAttributes): boolean {
-  if (!prev) return false;
-  if (prev.externalId !== undefined || attrs.externalId !== undefined) return prev.externalId === attrs.externalId;
-  const { groups: _g, created: _c, lastModified: _m, deactivatedAt: _d, ...stored } = prev;
-  return JSON.stringify(sortKeys(stored)) === JSON.stringify(sortKeys(attrs));
-}
-
-const sortKeys = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(sortKeys) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)])) : v;
-
-function userState(prev: ScimUserState | undefined, attrs: UserAttributes, at: string): ScimUserState {
-  const deactivatedAt = attrs.active ? undefined : prev && !prev.active ? (prev.deactivatedAt ?? at) : at;
-  return {
-    ...attrs,
-    ...(prev?.groups?.length ? { groups: prev.groups } : {}),
-    created: prev?.created ?? at,
-    lastModified: at,
-    ...(deactivatedAt ? { deactivatedAt } : {}),
-  };
-}
-
-function groupState(prev: ScimGroupState | undefined, attrs: GroupAttributes, at: string): ScimGroupState {
-  return {
-    displayName: attrs.displayName,
-    ...(attrs.externalId !== undefined ? { externalId: attrs.externalId } : {}),
-    created: prev?.created ?? at,
-    lastModified: at,
-  };
 }
