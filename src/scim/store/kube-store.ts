@@ -5,7 +5,7 @@ import type { UserAttributes, UserRecord } from "../resources/user.js";
 import { invalidValue } from "../scim-error.js";
 import { Claims } from "./claims.js";
 import { GROUP_KIND, NamedObjects, USER_KIND, type Kind } from "./named-objects.js";
-import { MAX_ATTEMPTS, checkVersion, groupState, isReplay, now, precondition, throwNotFound, userState } from "./states.js";
+import { MAX_ATTEMPTS, checkVersion, groupState, isGroupReplay, isReplay, now, precondition, throwNotFound, userState } from "./states.js";
 import { corePath, isStatus, unavailable, type KubeObject, type KubeRequester, type ObjectCache } from "./kube-api.js";
 import {
   GROUPS,
@@ -206,7 +206,8 @@ export class KubeStore implements ScimStore {
     const { obj, replayed } = await this.#named.create(t, GROUP_KIND, attrs.displayName, (existing) => {
       if (!existing) return groupState(undefined, attrs, now());
       const prev = (existing.status as { scim?: ScimGroupState } | undefined)?.scim;
-      return prev && (prev.externalId ?? "") === (attrs.externalId ?? "") ? groupState(prev, attrs, now()) : prev ? undefined : groupState(undefined, attrs, now());
+      const members = this.groupMembers(t, existing.metadata?.name ?? "");
+      return isGroupReplay(prev, attrs, members) ? groupState(prev, attrs, now()) : undefined;
     });
     const record = this.#groupFrom(obj);
     if (attrs.members) await this.#setMembers(t, record.id, attrs.members);
@@ -251,14 +252,16 @@ export class KubeStore implements ScimStore {
     const ns = t.ref.namespace;
     const cache = kind === USER_KIND ? this.#o.users : this.#o.groups;
     const uid = cache.get(ns, id)?.metadata?.uid;
+    // Hidden before the call, so a watch event that beats the answer cannot resurrect it for SCIM.
+    this.#deleted.set(`${ns}/${id}`, uid ?? "");
     try {
       const answer = await this.#writer.delete(kind.plural, ns, id, { ...(uid ? { uid } : {}), ...(ifVersion ? { resourceVersion: ifVersion } : {}) });
       if (answer?.metadata?.deletionTimestamp) cache.applyWrite(answer);
     } catch (err) {
+      this.#deleted.delete(`${ns}/${id}`);
       if (isStatus(err, 409) && ifVersion !== undefined) throw precondition();
       throw unavailable(`deleting a ${kind.kind}`, err);
     }
-    this.#deleted.set(`${ns}/${id}`, uid ?? "");
     this.#userLists = new Map();
     await this.#named.guard(() => this.#claims.releaseIfHeld(ns, t.ref.name, kind.claim, value, id), "releasing a claim");
   }

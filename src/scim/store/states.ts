@@ -29,6 +29,18 @@ export function isReplay(prev: ScimUserState | undefined, attrs: UserAttributes)
   return JSON.stringify(sortKeys(stored)) === JSON.stringify(sortKeys(attrs));
 }
 
+/**
+ * The same rule for groups: equal externalIds, or, when neither has one, the same displayName and
+ * the same members (a POST that would change nothing). Okta pushes groups without an externalId, so
+ * a second push of an existing name with other members is 409, never a silent membership rewrite.
+ */
+export function isGroupReplay(prev: ScimGroupState | undefined, attrs: GroupAttributes, members: string[]): boolean {
+  if (!prev) return false;
+  if (prev.externalId !== undefined || attrs.externalId !== undefined) return prev.externalId === attrs.externalId;
+  const wanted = [...(attrs.members ?? [])].sort();
+  return prev.displayName === attrs.displayName && wanted.length === members.length && wanted.every((m, i) => m === members[i]);
+}
+
 const sortKeys = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(sortKeys) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)])) : v;
 

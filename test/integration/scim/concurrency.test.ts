@@ -49,6 +49,18 @@ describe("concurrency and crash recovery", () => {
     expect(new Set(ids).size).toBe(1);
   });
 
+  it("replays a group push that changes nothing and refuses one that would rewrite the membership", async () => {
+    const idp = scimClient(a, cluster.namespace, "acme", TOKEN);
+    const first = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "Pushed", members: [] });
+    const again = await scimClient(b, cluster.namespace, "acme", TOKEN)("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "Pushed", members: [] });
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.id).toBe(first.body.id);
+    const member = (await idp("POST", "/Users", user("pushed-member@example.com", "pm"))).body.id;
+    const other = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "PUSHED", members: [{ value: member }] });
+    expect(other.status).toBe(409);
+    expect(await storedUser(cluster, member)).not.toHaveProperty("status.scim.groups");
+  });
+
   it("completes a user left half-written by a crash between the object create and its status write", async () => {
     // What a replica that died after two of its three writes leaves behind: a claim and a bare object.
     const id = "0f0f0f0f-0000-4000-8000-00000000c0de";
