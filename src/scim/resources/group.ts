@@ -5,7 +5,7 @@ import { GROUP_TYPE } from "../schema/resource-types.js";
 import { invalidValue } from "../scim-error.js";
 import type { Json } from "../values.js";
 import { normalizeResource } from "./normalize.js";
-import { etagOf, type RenderContext } from "./user.js";
+import { metaOf, type RenderContext } from "./user.js";
 
 const GroupStateSchema = ScimGroupStatusSchema.shape.scim.unwrap();
 export type ScimGroupState = z.infer<typeof GroupStateSchema>;
@@ -71,12 +71,6 @@ export function renderGroup(record: GroupRecord, members: string[] | undefined, 
       type: "User",
     }));
   }
-  out.meta = {
-    resourceType: "Group",
-    created: record.created,
-    lastModified: record.lastModified,
-    location: `${ctx.baseUrl}/Groups/${record.id}`,
-    version: etagOf(record.version),
-  };
+  out.meta = metaOf("Group", record, ctx.baseUrl);
   return out;
 }

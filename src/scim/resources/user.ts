@@ -45,6 +45,17 @@ export interface RenderContext {
 
 export const etagOf = (version: string) => `W/"${version}"`;
 
+/** RFC 7643 §3.1 meta of a stored resource. */
+export function metaOf(resourceType: "User" | "Group", record: { id: string; version: string; created: string; lastModified: string }, baseUrl: string): Json {
+  return {
+    resourceType,
+    created: record.created,
+    lastModified: record.lastModified,
+    location: `${baseUrl}/${resourceType}s/${record.id}`,
+    version: etagOf(record.version),
+  };
+}
+
 /** The user as SCIM JSON (RFC 7643 §4.1), with the enterprise extension under its URN. */
 export function renderUser(record: UserRecord, ctx: RenderContext): Json {
   const { enterprise, extensions, groups, created: _c, lastModified: _m, deactivatedAt: _d, ...core } = record.state;
@@ -63,12 +74,6 @@ export function renderUser(record: UserRecord, ctx: RenderContext): Json {
     // A membership whose group was deleted mid-way is invisible until the cleanup finishes.
     return display === undefined ? [] : [{ value: g.value, display, $ref: `${ctx.baseUrl}/Groups/${g.value}`, type: "direct" }];
   });
-  out.meta = {
-    resourceType: "User",
-    created: record.created,
-    lastModified: record.lastModified,
-    location: `${ctx.baseUrl}/Users/${record.id}`,
-    version: etagOf(record.version),
-  };
+  out.meta = metaOf("User", record, ctx.baseUrl);
   return out;
 }

@@ -2,11 +2,12 @@ import type { Logger } from "../../observability/logger.js";
 import type { ScimConfig } from "../config.js";
 import type { ListLimits } from "../query.js";
 import type { GroupRenderContext } from "../resources/group.js";
-import type { ResourceType } from "../schema/resource-types.js";
+import { project } from "../projection.js";
+import type { ResolvedPath, ResourceType } from "../schema/resource-types.js";
 import { schemaIdsOf } from "../schema/resource-types.js";
-import { ScimError, invalidSyntax } from "../scim-error.js";
+import { ScimError, invalidSyntax, notFound } from "../scim-error.js";
 import type { ScimStore, Tenant } from "../store/store.js";
-import type { RenderCache } from "./render-cache.js";
+import type { RenderCache, Rendered } from "./render-cache.js";
 import { getCI, isObject, jsonDepth, type Json } from "../values.js";
 
 /** One authenticated request's view: its tenant, the externally visible base URL and the store. */
@@ -89,6 +90,29 @@ export function resourceBody(body: unknown, type: ResourceType, config: ScimConf
   );
   if (lower.some((s) => foreignCore.includes(s))) throw new ScimError("SCIM_ERR_INVALID_VALUE", `schemas names a schema that is not a ${type.name} schema`);
   return body;
+}
+
+/** The version a write must find (If-Match), undefined for none or "*". */
+export function ifMatchVersion(input: RequestInput): string | undefined {
+  const v = versionOf(input.ifMatch);
+  return v === "*" ? undefined : v;
+}
+
+/** 304 when If-None-Match names the current version (RFC 7644 §3.14). */
+export function notModified(version: string, input: RequestInput): ScimResult | undefined {
+  const etag = versionOf(input.ifNoneMatch);
+  return etag !== undefined && (etag === "*" || etag === version) ? { status: 304, version } : undefined;
+}
+
+export function mustExist<R>(rec: R | undefined, what: "User" | "Group", id: string): R {
+  if (rec === undefined) throw notFound(what, id);
+  return rec;
+}
+
+/** A rendered resource cut down to the requested attributes, serialised. */
+export function projected(obj: Json, q: { attributes?: ResolvedPath[]; excludedAttributes?: ResolvedPath[] }): Rendered {
+  const out = project(obj, q.attributes, q.excludedAttributes);
+  return { obj: out, json: JSON.stringify(out) };
 }
 
 /** The resourceVersion in an If-Match / If-None-Match value (`W/"123"`, `"123"`), or "*". */

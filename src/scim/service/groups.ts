@@ -1,12 +1,11 @@
 import { applyPatch, parsePatchRequest } from "../patch.js";
-import { project, wantsAttribute } from "../projection.js";
+import { wantsAttribute } from "../projection.js";
 import { listResponseJson, page, parseListQuery, type ListQuery } from "../query.js";
 import { groupAttributesFrom, renderGroup, type GroupRecord } from "../resources/group.js";
 import { GROUP_TYPE } from "../schema/resource-types.js";
-import { notFound } from "../scim-error.js";
 import type { Json } from "../values.js";
 import type { Rendered } from "./render-cache.js";
-import { audit, listLimits, renderContext, resourceBody, versionOf, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
+import { audit, ifMatchVersion, listLimits, mustExist, notModified, projected, renderContext, resourceBody, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
 
 /** Members are built from the users' index only when the answer or the filter needs them (100,000 is allowed). */
 const needsMembers = (q: ListQuery) =>
@@ -16,10 +15,6 @@ function render(ctx: ScimContext, rec: GroupRecord, withMembers: boolean): Json 
   return renderGroup(rec, withMembers ? ctx.store.groupMembers(ctx.tenant, rec.id) : undefined, renderContext(ctx));
 }
 
-const ifMatchVersion = (input: RequestInput) => {
-  const v = versionOf(input.ifMatch);
-  return v === "*" ? undefined : v;
-};
 
 export function listGroups(ctx: ScimContext, q: ListQuery): { total: number; items: Rendered[] } {
   const withMembers = needsMembers(q);
@@ -27,10 +22,7 @@ export function listGroups(ctx: ScimContext, q: ListQuery): { total: number; ite
   const { total, items } = page(rendered, q);
   return {
     total,
-    items: items.map((r) => {
-      const obj = project(r, q.attributes, q.excludedAttributes);
-      return { obj, json: JSON.stringify(obj) };
-    }),
+    items: items.map((r) => projected(r, q)),
   };
 }
 
@@ -40,23 +32,18 @@ export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   return { status: 200, json: listResponseJson(items.map((i) => i.json), total, q.startIndex) };
 }
 
-async function found(ctx: ScimContext, id: string): Promise<GroupRecord> {
-  const rec = await ctx.store.fetchGroup(ctx.tenant, id);
-  if (!rec) throw notFound("Group", id);
-  return rec;
-}
+const found = async (ctx: ScimContext, id: string): Promise<GroupRecord> => mustExist(await ctx.store.fetchGroup(ctx.tenant, id), "Group", id);
 
 function answer(ctx: ScimContext, rec: GroupRecord, status: number, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, GROUP_TYPE, listLimits(ctx.config));
   const body = render(ctx, rec, needsMembers(q));
-  return { status, body: project(body, q.attributes, q.excludedAttributes), location: (body.meta as Json).location as string, version: rec.version };
+  const out = projected(body, q);
+  return { status, body: out.obj, json: out.json, location: (body.meta as Json).location as string, version: rec.version };
 }
 
 export async function get(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
   const rec = await found(ctx, id);
-  const etag = versionOf(input.ifNoneMatch);
-  if (etag !== undefined && (etag === "*" || etag === rec.version)) return { status: 304, version: rec.version };
-  return answer(ctx, rec, 200, input);
+  return notModified(rec.version, input) ?? answer(ctx, rec, 200, input);
 }
 
 export async function create(ctx: ScimContext, input: RequestInput): Promise<ScimResult> {

@@ -1,13 +1,11 @@
 import type { FilterNode } from "../filter/parser.js";
 import { applyPatch, parsePatchRequest } from "../patch.js";
-import { project } from "../projection.js";
 import { listResponseJson, page, parseListQuery, type ListQuery } from "../query.js";
 import { renderUser, userAttributesFrom, type UserRecord } from "../resources/user.js";
 import { USER_TYPE } from "../schema/resource-types.js";
-import { notFound } from "../scim-error.js";
 import type { Json } from "../values.js";
 import type { Rendered } from "./render-cache.js";
-import { audit, listLimits, renderContext, resourceBody, versionOf, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
+import { audit, ifMatchVersion, listLimits, mustExist, notModified, projected, renderContext, resourceBody, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
 
 function render(ctx: ScimContext, rec: UserRecord, rc = renderContext(ctx)): Rendered {
   const groups = rec.state.groups?.length ? rec.state.groups.map((g) => rc.groupName(g.value) ?? "").join("\u0000") : "";
@@ -15,10 +13,6 @@ function render(ctx: ScimContext, rec: UserRecord, rc = renderContext(ctx)): Ren
   return ctx.renderCache.get(key, `${rec.version}|${ctx.baseUrl}|${groups}`, () => renderUser(rec, rc));
 }
 
-function ifMatchVersion(input: RequestInput): string | undefined {
-  const v = versionOf(input.ifMatch);
-  return v === "*" ? undefined : v;
-}
 
 /** `userName eq "x"` (alone or in an `and`) is answered from the userName index instead of a scan. */
 function candidates(ctx: ScimContext, filter: FilterNode | undefined): UserRecord[] {
@@ -57,22 +51,13 @@ export function listUsers(ctx: ScimContext, q: ListQuery): { total: number; item
   return { total, items: items.map((r) => projected(r.obj, q)) };
 }
 
-function projected(obj: Json, q: ListQuery): Rendered {
-  const out = project(obj, q.attributes, q.excludedAttributes);
-  return { obj: out, json: JSON.stringify(out) };
-}
-
 export function list(ctx: ScimContext, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
   const { total, items } = listUsers(ctx, q);
   return { status: 200, json: listResponseJson(items.map((i) => i.json), total, q.startIndex) };
 }
 
-async function found(ctx: ScimContext, id: string): Promise<UserRecord> {
-  const rec = await ctx.store.fetchUser(ctx.tenant, id);
-  if (!rec) throw notFound("User", id);
-  return rec;
-}
+const found = async (ctx: ScimContext, id: string): Promise<UserRecord> => mustExist(await ctx.store.fetchUser(ctx.tenant, id), "User", id);
 
 function answer(ctx: ScimContext, rec: UserRecord, status: number, input: RequestInput): ScimResult {
   const q = parseListQuery(input.query, USER_TYPE, listLimits(ctx.config));
@@ -83,9 +68,7 @@ function answer(ctx: ScimContext, rec: UserRecord, status: number, input: Reques
 
 export async function get(ctx: ScimContext, id: string, input: RequestInput): Promise<ScimResult> {
   const rec = await found(ctx, id);
-  const etag = versionOf(input.ifNoneMatch);
-  if (etag !== undefined && (etag === "*" || etag === rec.version)) return { status: 304, version: rec.version };
-  return answer(ctx, rec, 200, input);
+  return notModified(rec.version, input) ?? answer(ctx, rec, 200, input);
 }
 
 export async function create(ctx: ScimContext, input: RequestInput): Promise<ScimResult> {

@@ -1,27 +1,14 @@
 import { API_VERSION, GROUP, VERSION } from "../../api/v1alpha1/index.js";
+import type { KubeObject } from "../../runtime/kube-client.js";
 import { ScimError } from "../scim-error.js";
+
+export type { KubeObject };
 
 /**
  * The two things the store needs from the runtime: a JSON request function and object caches fed by
  * list + watch (src/runtime/informer.ts). Declared structurally so the store states exactly what it
  * relies on.
  */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
 export interface KubeRequester {
   request<T>(spec: {
     method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

@@ -2,10 +2,10 @@ import type { ScimUserState, SecretKeySelector } from "../../api/v1alpha1/index.
 import type { Logger } from "../../observability/logger.js";
 import type { GroupAttributes, GroupRecord, ScimGroupState } from "../resources/group.js";
 import type { UserAttributes, UserRecord } from "../resources/user.js";
-import { invalidValue } from "../scim-error.js";
+import { ScimError, invalidValue } from "../scim-error.js";
 import { Claims } from "./claims.js";
 import { GROUP_KIND, NamedObjects, USER_KIND, type Kind } from "./named-objects.js";
-import { MAX_ATTEMPTS, checkVersion, groupState, isGroupReplay, isReplay, now, precondition, throwNotFound, userState } from "./states.js";
+import { checkVersion, groupState, isGroupReplay, isReplay, now, precondition, throwNotFound, userState } from "./states.js";
 import { corePath, isStatus, unavailable, type KubeObject, type KubeRequester, type ObjectCache } from "./kube-api.js";
 import {
   GROUPS,
@@ -152,24 +152,15 @@ export class KubeStore implements ScimStore {
   }
 
   async updateUser(t: Tenant, id: string, change: (current: UserRecord) => UserAttributes, ifVersion?: string): Promise<UserRecord> {
-    let rec = (await this.fetchUser(t, id)) ?? throwNotFound("User", id);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      checkVersion(rec.version, ifVersion);
+    const first = (await this.fetchUser(t, id)) ?? throwNotFound("User", id);
+    return this.#named.withRetry(t, USER_KIND, first, ifVersion, (o) => userRecord(o as UserObject), async (rec) => {
       const attrs = change(rec);
       const renamed = attrs.userName.toLowerCase() !== rec.state.userName.toLowerCase();
       if (renamed) await this.#named.claim(t, USER_KIND, attrs.userName, id);
-      try {
-        const obj = await this.#writer.applyScimStatus("DigiCertUser", USERS, t.ref.namespace, id, rec.version, userState(rec.state, attrs, now()));
-        if (renamed) await this.#claims.releaseIfHeld(t.ref.namespace, t.ref.name, "user", rec.state.userName, id);
-        return this.#userFrom(obj);
-      } catch (err) {
-        if (!isStatus(err, 409)) throw unavailable("writing a user", err);
-        if (ifVersion !== undefined) throw precondition();
-        const fresh = await this.#writer.get<UserObject>(USERS, t.ref.namespace, id);
-        rec = (fresh && userRecord(fresh)) ?? throwNotFound("User", id);
-      }
-    }
-    throw unavailable("writing a user", new Error("too many concurrent writers"));
+      const obj = await this.#writer.applyScimStatus("DigiCertUser", USERS, t.ref.namespace, id, rec.version, userState(rec.state, attrs, now()));
+      if (renamed) await this.#claims.releaseIfHeld(t.ref.namespace, t.ref.name, "user", rec.state.userName, id);
+      return this.#userFrom(obj);
+    });
   }
 
   async deleteUser(t: Tenant, id: string, ifVersion?: string): Promise<void> {
@@ -215,27 +206,18 @@ export class KubeStore implements ScimStore {
   }
 
   async updateGroup(t: Tenant, id: string, change: (current: GroupRecord, members: string[]) => GroupAttributes, ifVersion?: string): Promise<GroupRecord> {
-    let rec = (await this.fetchGroup(t, id)) ?? throwNotFound("Group", id);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      checkVersion(rec.version, ifVersion);
+    const first = (await this.fetchGroup(t, id)) ?? throwNotFound("Group", id);
+    return this.#named.withRetry(t, GROUP_KIND, first, ifVersion, (o) => groupRecord(o as GroupObject), async (rec) => {
       const attrs = change(rec, this.groupMembers(t, id));
       if (attrs.members) await this.#checkMembers(t, attrs.members);
       const renamed = attrs.displayName.toLowerCase() !== rec.state.displayName.toLowerCase();
       if (renamed) await this.#named.claim(t, GROUP_KIND, attrs.displayName, id);
       if (attrs.members) await this.#setMembers(t, id, attrs.members);
-      try {
-        // Written after the members, so the group's version (its ETag) moves with every membership change.
-        const obj = await this.#writer.applyScimStatus("ScimGroup", GROUPS, t.ref.namespace, id, rec.version, groupState(rec.state, attrs, now()));
-        if (renamed) await this.#claims.releaseIfHeld(t.ref.namespace, t.ref.name, "group", rec.state.displayName, id);
-        return this.#groupFrom(obj);
-      } catch (err) {
-        if (!isStatus(err, 409)) throw unavailable("writing a group", err);
-        if (ifVersion !== undefined) throw precondition();
-        const fresh = await this.#writer.get<GroupObject>(GROUPS, t.ref.namespace, id);
-        rec = (fresh && groupRecord(fresh)) ?? throwNotFound("Group", id);
-      }
-    }
-    throw unavailable("writing a group", new Error("too many concurrent writers"));
+      // Written after the members, so the group's version (its ETag) moves with every membership change.
+      const obj = await this.#writer.applyScimStatus("ScimGroup", GROUPS, t.ref.namespace, id, rec.version, groupState(rec.state, attrs, now()));
+      if (renamed) await this.#claims.releaseIfHeld(t.ref.namespace, t.ref.name, "group", rec.state.displayName, id);
+      return this.#groupFrom(obj);
+    });
   }
 
   async deleteGroup(t: Tenant, id: string, ifVersion?: string): Promise<void> {
@@ -278,21 +260,17 @@ export class KubeStore implements ScimStore {
   }
 
   async #setMembership(t: Tenant, userId: string, groupId: string, add: boolean): Promise<void> {
-    let rec = await this.fetchUser(t, userId);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && rec; attempt++) {
-      const others = (rec.state.groups ?? []).filter((g) => g.value !== groupId);
-      const groups = add ? [...others, { value: groupId }] : others;
-      if (groups.length === (rec.state.groups ?? []).length && add === (rec.state.groups ?? []).some((g) => g.value === groupId)) return;
-      try {
-        const obj = await this.#writer.applyScimStatus("DigiCertUser", USERS, t.ref.namespace, userId, rec.version, { ...rec.state, groups });
-        this.#userFrom(obj);
-        return;
-      } catch (err) {
-        if (!isStatus(err, 409)) throw unavailable("writing a membership", err);
-        const fresh = await this.#writer.get<UserObject>(USERS, t.ref.namespace, userId);
-        rec = fresh ? userRecord(fresh) : undefined;
-      }
-    }
+    const first = await this.fetchUser(t, userId);
+    if (!first) return;
+    await this.#named.withRetry(t, USER_KIND, first, undefined, (o) => userRecord(o as UserObject), async (rec) => {
+      const current = rec.state.groups ?? [];
+      if (add === current.some((g) => g.value === groupId)) return rec;
+      const groups = add ? [...current, { value: groupId }] : current.filter((g) => g.value !== groupId);
+      return this.#userFrom(await this.#writer.applyScimStatus("DigiCertUser", USERS, t.ref.namespace, userId, rec.version, { ...rec.state, groups }));
+    }).catch((err: unknown) => {
+      // A user deleted meanwhile has no membership left to change.
+      if (!(err instanceof ScimError && err.status === 404)) throw err;
+    });
   }
 
   async #checkMembers(t: Tenant, members: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { ScimError } from "../scim-error.js";
 import type { Claims, ClaimKind } from "./claims.js";
 import { isStatus, unavailable, type KubeObject } from "./kube-api.js";
 import { GROUPS, USERS, isLive } from "./records.js";
-import { MAX_ATTEMPTS } from "./states.js";
+import { MAX_ATTEMPTS, checkVersion, precondition, throwNotFound } from "./states.js";
 import type { Tenant } from "./store.js";
 import type { ObjectWriter } from "./writer.js";
 
@@ -77,6 +77,34 @@ export class NamedObjects {
       await this.guard(() => this.claims.release(ns, claim), "releasing a stale claim");
     }
     throw unavailable("claiming a name", new Error("the claim kept changing"));
+  }
+
+  /**
+   * Runs a precondition-checked write; when another writer got there first it runs again on a fresh
+   * read, unless the client pinned the version with If-Match (then 412).
+   */
+  async withRetry<R extends { id: string; version: string }>(
+    t: Tenant,
+    kind: Kind,
+    first: R,
+    ifVersion: string | undefined,
+    toRecord: (obj: KubeObject) => R | undefined,
+    write: (rec: R) => Promise<R>,
+  ): Promise<R> {
+    let rec = first;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      checkVersion(rec.version, ifVersion);
+      try {
+        return await write(rec);
+      } catch (err) {
+        if (err instanceof ScimError) throw err;
+        if (!isStatus(err, 409)) throw unavailable(`writing a ${kind.kind}`, err);
+        if (ifVersion !== undefined) throw precondition();
+        const fresh = await this.guard(() => this.writer.get(kind.plural, t.ref.namespace, rec.id), `reading a ${kind.kind}`);
+        rec = (fresh && toRecord(fresh)) ?? throwNotFound(kind.kind === "DigiCertUser" ? "User" : "Group", rec.id);
+      }
+    }
+    throw unavailable(`writing a ${kind.kind}`, new Error("too many concurrent writers"));
   }
 
   /** Runs a Kubernetes call; failures other than ScimErrors become 503 (logged without request data). */

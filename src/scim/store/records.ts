@@ -29,19 +29,16 @@ export const byGroup = (obj: UserObject) => (obj.status?.scim?.groups ?? []).map
 /** An object being deleted is gone for SCIM at once, though its finalizer keeps it in the API server. */
 export const isLive = (obj: KubeObject) => obj.metadata?.deletionTimestamp === undefined;
 
-export function userRecord(obj: UserObject): UserRecord | undefined {
+/** The SCIM record of an object, or undefined while its status is not written yet or it is being deleted. */
+function recordOf<S extends { created?: string; lastModified?: string }>(obj: KubeObject & { status?: { scim?: S } }) {
   const scim = obj.status?.scim;
   if (!scim || !isLive(obj)) return undefined;
-  const created = scim.created ?? obj.metadata?.creationTimestamp ?? "";
+  const created = scim.created ?? String(obj.metadata?.creationTimestamp ?? "");
   return { id: obj.metadata?.name ?? "", version: obj.metadata?.resourceVersion ?? "", created, lastModified: scim.lastModified ?? created, state: scim };
 }
 
-export function groupRecord(obj: GroupObject): GroupRecord | undefined {
-  const scim = obj.status?.scim;
-  if (!scim || !isLive(obj)) return undefined;
-  const created = scim.created ?? obj.metadata?.creationTimestamp ?? "";
-  return { id: obj.metadata?.name ?? "", version: obj.metadata?.resourceVersion ?? "", created, lastModified: scim.lastModified ?? created, state: scim };
-}
+export const userRecord = (obj: UserObject): UserRecord | undefined => recordOf(obj);
+export const groupRecord = (obj: GroupObject): GroupRecord | undefined => recordOf(obj);
 
 export function tenantOf(obj: TenantObject): Tenant | undefined {
   if (!isLive(obj) || !obj.spec?.scim) return undefined;
