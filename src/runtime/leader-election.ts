@@ -31,8 +31,11 @@ export interface LeaderElectionOptions {
 export interface LeaderCallbacks {
   /** Called once on becoming leader; `signal` aborts when leadership ends. */
   onStartedLeading(signal: AbortSignal): void;
-  /** Called once when leadership ends (lost, or released on stop). */
-  onStoppedLeading?(): void;
+  /**
+   * Called once when leadership ends (lost, or stopping). On a clean stop the Lease is released only
+   * after a returned promise settles, so the next leader never overlaps with work still running here.
+   */
+  onStoppedLeading?(): void | Promise<void>;
   /** Called whenever a different holder is observed (including ourselves). */
   onNewLeader?(identity: string): void;
 }
@@ -135,8 +138,8 @@ export class LeaderElector {
       this.#leading = false;
       this.#metrics?.leading(false);
       leadership.abort();
+      await callbacks.onStoppedLeading?.();
       if (signal.aborted && this.#o.releaseOnCancel) await this.#release();
-      callbacks.onStoppedLeading?.();
     }
   }
 

@@ -46,7 +46,7 @@ function candidate(lease: string, identity: string, client: KubeClient, override
       events.push("started");
       signal.addEventListener("abort", () => events.push("leadership-signal-aborted"));
     },
-    onStoppedLeading: () => events.push("stopped"),
+    onStoppedLeading: () => void events.push("stopped"),
   });
   const masterStatus = async () => (await registry.getSingleMetric("leader_election_master_status")!.get()).values.find((v) => v.labels.name === lease)?.value;
   const stop = async () => {
