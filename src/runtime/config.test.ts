@@ -4,7 +4,7 @@ import { RuntimeConfigSchema, defaultRuntimeConfig } from "./config.js";
 describe("RuntimeConfigSchema", () => {
   it("defaults to controller-runtime's timings", () => {
     const config = defaultRuntimeConfig();
-    expect(config.leaderElection).toMatchObject({ enabled: true, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+    expect(config.leaderElection).toEqual({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
     expect(config.informer).toEqual({ pageSize: 500, relistIntervalMs: 600_000 });
   });
 

@@ -1,12 +1,13 @@
 import { z } from "zod";
 
-/** Settings of the controller runtime; the operator's config composes this schema under `runtime`. */
+/**
+ * Tuning of the controller runtime; the operator's config composes this schema under `runtime`.
+ * Whether to elect a leader, the Lease's namespace and name and the replica identity are the
+ * operator config's own `leaderElection` settings; only the timings live here.
+ */
 export const RuntimeConfigSchema = z.object({
   leaderElection: z
     .object({
-      enabled: z.boolean().default(true).describe("Run controllers only on the replica holding the Lease. Defaults to true."),
-      namespace: z.string().min(1).optional().describe("Namespace of the Lease; the main program defaults it to the operator's own namespace."),
-      leaseName: z.string().min(1).default("digicert-access-operator").describe("Name of the Lease (one per shard). Defaults to digicert-access-operator."),
       leaseDurationMs: z.number().int().min(2000).default(15_000).describe("How long a lease is honoured without renewal. Defaults to 15 s."),
       renewDeadlineMs: z.number().int().min(1000).default(10_000).describe("A leader that cannot renew for this long stops leading. Defaults to 10 s."),
       retryPeriodMs: z.number().int().min(100).default(2_000).describe("Time between acquire/renew attempts. Defaults to 2 s."),
@@ -15,7 +16,7 @@ export const RuntimeConfigSchema = z.object({
     .refine((le) => le.leaseDurationMs > le.renewDeadlineMs && le.renewDeadlineMs > le.retryPeriodMs, {
       message: "leaseDurationMs must exceed renewDeadlineMs, which must exceed retryPeriodMs",
     })
-    .describe("Lease-based leader election (client-go timings by default)."),
+    .describe("Lease timings (client-go's by default)."),
   informer: z
     .object({
       pageSize: z.number().int().min(1).max(10_000).default(500).describe("Objects per list page. Defaults to 500."),
