@@ -13,6 +13,6 @@ export { KubeClient, type KubeList, type KubeObject, type WatchEvent, collection
 export { LeaderElector, type LeaderCallbacks, type LeaderElectionOptions, defaultIdentity } from "./leader-election.js";
 export { Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export { RuntimeMetrics } from "./metrics.js";
-export { compareResourceVersions, objectKey, splitKey, stripManagedFields } from "./object.js";
+export { isProvablyNewer, objectKey, splitKey, stripManagedFields, supersedes } from "./object.js";
 export { type ReconcileContext, type ReconcileRequest, type ReconcileResult, type Reconciler, TerminalError, isTerminalError } from "./reconciler.js";
 export { WorkQueue } from "./work-queue.js";

@@ -2,12 +2,12 @@ import type { Logger } from "../observability/logger.js";
 import { messageOf } from "../errors.js";
 import { RUNTIME_ERRORS, RuntimeError } from "./errors.js";
 import type { KubeObject } from "./kube-client.js";
-import { compareResourceVersions, objectKey } from "./object.js";
+import { isProvablyNewer, objectKey, supersedes } from "./object.js";
 
 /**
  * The informer's storage: objects by key, secondary indexes kept in step with every write, and
- * writes guarded by resourceVersion so an older copy never replaces a newer one (see
- * compareResourceVersions for what "older" means with opaque versions).
+ * writes guarded by resourceVersion so an older copy never replaces a newer one (see supersedes
+ * and isProvablyNewer for what "older" means with opaque versions).
  */
 export class IndexedStore<T extends KubeObject> {
   readonly #items = new Map<string, T>();
@@ -57,7 +57,7 @@ export class IndexedStore<T extends KubeObject> {
   upsert(obj: T): { stored: boolean; old: T | undefined } {
     const key = objectKey(obj);
     const old = this.#items.get(key);
-    if (old && compareResourceVersions(obj.metadata?.resourceVersion, old.metadata?.resourceVersion) !== 1) return { stored: false, old };
+    if (old && !supersedes(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return { stored: false, old };
     if (old) this.#unindex(key, old);
     this.#items.set(key, obj);
     for (const [name, fn] of this.#indexers) this.#indexOne(name, fn, key, obj);
@@ -68,7 +68,7 @@ export class IndexedStore<T extends KubeObject> {
   removeIfNotNewer(deleted: T): T | undefined {
     const key = objectKey(deleted);
     const old = this.#items.get(key);
-    if (!old || compareResourceVersions(old.metadata?.resourceVersion, deleted.metadata?.resourceVersion) === 1) return undefined;
+    if (!old || isProvablyNewer(old.metadata?.resourceVersion, deleted.metadata?.resourceVersion)) return undefined;
     this.remove(key);
     return old;
   }

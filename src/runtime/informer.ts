@@ -5,7 +5,7 @@ import { RUNTIME_ERRORS, RuntimeError } from "./errors.js";
 import { type KubeClient, type KubeList, type KubeObject, statusError } from "./kube-client.js";
 import { Backoff, sleep } from "./timing.js";
 import { IndexedStore } from "./indexed-store.js";
-import { compareResourceVersions, objectKey, stripManagedFields } from "./object.js";
+import { isProvablyNewer, objectKey, stripManagedFields } from "./object.js";
 
 export interface InformerOptions<T extends KubeObject> {
   client: KubeClient;
@@ -51,7 +51,8 @@ const NAMESPACE_INDEX = "\u0000namespace";
  * resourceVersions: the API conventions call them opaque, but every etcd-backed server uses the etcd
  * revision, a decimal integer. When both sides are integers the cache keeps the newer object, so an
  * object applied with `applyWrite` is not overwritten by an older watch event or list snapshot. When
- * either is not an integer the incoming object wins whenever the versions differ (opaque semantics).
+ * either is not an integer, the incoming object or deletion wins whenever the versions differ
+ * (opaque semantics: read-your-writes then only holds until the watch catches up).
  */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly name: string;
@@ -250,7 +251,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [key, old] of [...this.#store.entries()]) {
       if (listed.has(key)) continue;
       // Created by our own write after the list's snapshot: the list cannot know it yet.
-      if (listVersion !== undefined && compareResourceVersions(old.metadata?.resourceVersion, listVersion) === 1) continue;
+      if (isProvablyNewer(old.metadata?.resourceVersion, listVersion)) continue;
       this.#store.remove(key);
       this.#emit("delete", old);
     }
