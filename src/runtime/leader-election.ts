@@ -127,8 +127,10 @@ export class LeaderElector {
       while (!signal.aborted) {
         await sleep(this.#o.retryPeriodMs, signal);
         if (signal.aborted) break;
+        // The deadline counts from when a successful renewal was sent (the renewTime others see), not when it returned.
+        const attemptAt = Date.now();
         if (await this.#tryAcquireOrRenew(callbacks, lastRenew + this.#o.renewDeadlineMs)) {
-          lastRenew = Date.now();
+          lastRenew = attemptAt;
         } else if (Date.now() - lastRenew >= this.#o.renewDeadlineMs) {
           this.#log.error({ sinceLastRenewMs: Date.now() - lastRenew }, "could not renew the lease before the deadline; stopped leading");
           break;
