@@ -36,6 +36,8 @@ export interface CallRecord {
   /** Final HTTP status, or "reset" / "timeout" when the connection was cut. */
   status: number | "reset" | "timeout";
   fault?: Fault["kind"];
+  /** True when the request changed state before its connection was cut (an after-commit fault). */
+  committed?: boolean;
 }
 
 /** Seeded PRNG so a fault mix is reproducible run to run. */

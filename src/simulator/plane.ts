@@ -30,6 +30,8 @@ declare module "fastify" {
   interface FastifyRequest {
     simCredential?: string;
     simFault?: Fault;
+    /** When the request arrived, on the simulator's clock (what DigiCert's windows count). */
+    simArrivedAt?: number;
   }
 }
 

@@ -85,7 +85,16 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
   const record = (request: FastifyRequest, status: CallRecord["status"], fault?: Fault) => {
     const plane = planeOf(request.url)?.plane ?? (request.url.startsWith("/_admin") ? "admin" : "unknown");
     if (plane === "admin") return;
-    calls.record({ at: now(), plane, method: request.method, route: routeOf(request), url: request.url, status, ...(fault ? { fault: fault.kind } : {}) });
+    calls.record({
+      at: request.simArrivedAt ?? now(),
+      plane,
+      method: request.method,
+      route: routeOf(request),
+      url: request.url,
+      status,
+      ...(fault ? { fault: fault.kind } : {}),
+      ...(fault?.afterCommit ? { committed: true } : {}),
+    });
   };
   const hold = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -105,6 +114,7 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
   };
 
   app.addHook("onRequest", async (request, reply) => {
+    request.simArrivedAt = now();
     const plane = planeOf(request.url);
     if (!plane) return;
     const fault = faults.pick(plane.plane, request.method, request.url);

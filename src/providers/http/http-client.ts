@@ -24,6 +24,8 @@ export interface HttpDeps {
 /** How a backend speaks HTTP: where, how it authenticates, and how its errors read. */
 export interface ServiceHttpOptions {
   service: string;
+  /** Services that share one API key's windows share this (DigiCert ONE's four managers); defaults to service. */
+  limiterKey?: string;
   baseUrl: string;
   credential: string;
   windows: RateWindow[];
@@ -94,7 +96,7 @@ export class DigiCertHttp {
     this.#metrics = deps.registry ? httpMetrics(deps.registry) : undefined;
     if (this.#metrics) initServiceMetrics(this.#metrics, options.service, options.endpoints ?? []);
     const pool = deps.limiters ?? new LimiterPool(this.#clock, this.#config.rateLimitMarginMs);
-    this.limiter = pool.get(options.service, options.credential, options.windows);
+    this.limiter = pool.get(options.limiterKey ?? options.service, options.credential, options.windows);
     this.breaker = new CircuitBreaker(this.#config.breaker, this.#clock, (state) =>
       this.#metrics?.breakerOpen.set({ service: options.service }, state === "closed" ? 0 : 1),
     );
