@@ -22,10 +22,13 @@ export class RollingWindowLimiter {
   #pausedUntil = 0;
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(windows: RateWindow[], clock: Clock, marginMs = 0) {
+  readonly #onGrant: ((at: number) => void) | undefined;
+
+  constructor(windows: RateWindow[], clock: Clock, marginMs = 0, onGrant?: (at: number) => void) {
     this.#windows = windows.filter((w) => w.requests > 0 && w.windowMs > 0);
     this.#clock = clock;
     this.#marginMs = marginMs;
+    this.#onGrant = onGrant;
     this.#keep = Math.max(0, ...this.#windows.map((w) => w.requests));
   }
 
@@ -53,6 +56,7 @@ export class RollingWindowLimiter {
       const at = this.#earliest();
       if (at <= now) {
         this.#grants.push(now);
+        this.#onGrant?.(now);
         if (this.#grants.length > this.#keep * 2) this.#grants = this.#grants.slice(-this.#keep);
         return;
       }
@@ -82,13 +86,15 @@ export class LimiterPool {
   constructor(
     readonly clock: Clock,
     readonly marginMs = 0,
+    /** Sees every grant's time; for audits and tests that check the windows held. */
+    readonly onGrant?: (at: number) => void,
   ) {}
 
   get(service: string, credential: string, windows: RateWindow[]): RollingWindowLimiter {
     const key = `${service}:${credentialId(credential)}:${windows.map((w) => `${w.requests}/${w.windowMs}`).join(",")}`;
     let limiter = this.#limiters.get(key);
     if (!limiter) {
-      limiter = new RollingWindowLimiter(windows, this.clock, this.marginMs);
+      limiter = new RollingWindowLimiter(windows, this.clock, this.marginMs, this.onGrant);
       this.#limiters.set(key, limiter);
     }
     return limiter;
@@ -99,8 +105,16 @@ export class LimiterPool {
 export const credentialId = (credential: string): string =>
   createHash("sha256").update(credential).digest("hex").slice(0, 16);
 
-/** The earliest time the last of `calls` calls may start under `windows`, with the first at 0. */
+/**
+ * The earliest time the last of `calls` calls may start under `windows` when all are ready at 0:
+ * the greedy schedule (each call as early as every window allows), which no pacing can beat.
+ */
 export function rateLimitFloorMs(calls: number, windows: RateWindow[]): number {
-  if (calls <= 0) return 0;
-  return Math.max(0, ...windows.map((w) => Math.floor((calls - 1) / w.requests) * w.windowMs));
+  const starts: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    let at = i > 0 ? starts[i - 1]! : 0;
+    for (const w of windows) if (i >= w.requests) at = Math.max(at, starts[i - w.requests]! + w.windowMs);
+    starts.push(at);
+  }
+  return starts.at(-1) ?? 0;
 }
