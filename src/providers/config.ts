@@ -19,8 +19,8 @@ export const ProvidersConfigSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(250)
-    .describe("Added to every rolling window so client and server clocks never disagree about it. Defaults to 250."),
+    .default(100)
+    .describe("Added to every rolling window as slack for clock granularity between us and DigiCert. Defaults to 100."),
   breaker: z
     .object({
       failureThreshold: z.number().int().min(1).default(10).describe("Consecutive failures that open the circuit. Defaults to 10."),

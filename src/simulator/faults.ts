@@ -154,9 +154,9 @@ export class RollingWindows {
   ) {}
 
   /** Accepts (and counts) the request, or returns false when a window is full. */
-  admit(key: string): boolean {
+  admit(key: string, at?: number): boolean {
     if (this.windows.length === 0) return true;
-    const now = this.now();
+    const now = at ?? this.now();
     const longest = Math.max(...this.windows.map((w) => w.windowMs));
     const times = (this.#accepted.get(key) ?? []).filter((t) => t > now - longest);
     for (const w of this.windows) {

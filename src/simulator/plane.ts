@@ -45,7 +45,7 @@ export function retryAfterHeader(spec: string | undefined, now: number): Record<
 
 /** Applies the plane's rolling windows to an authenticated request. */
 export function enforceWindows(plane: PlaneModule, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-  if (!plane.windows.admit(request.simCredential ?? "anonymous")) return plane.sendRateLimited(reply);
+  if (!plane.windows.admit(request.simCredential ?? "anonymous", request.simArrivedAt)) return plane.sendRateLimited(reply);
   return undefined;
 }
 

@@ -111,9 +111,9 @@ export class DigiCertHttp {
         this.#count(spec, "circuit_open");
         throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `circuit open after repeated failures; not calling ${spec.endpoint}`);
       }
-      const waited = await this.limiter.acquire();
-      this.#metrics?.rateLimitWait.observe({ service }, waited / 1000);
-      const result = await this.#attempt(spec);
+      const ticket = await this.limiter.acquire();
+      this.#metrics?.rateLimitWait.observe({ service }, ticket.waitedMs / 1000);
+      const result = await this.#attempt(spec).finally(ticket.release);
       const last = attempt + 1 >= this.#config.maxAttempts;
 
       if (result.kind === "response") {

@@ -19,7 +19,7 @@ describe("RollingWindowLimiter", () => {
     const all = Promise.all(
       Array.from({ length: callers }, async (_, i) => {
         await clock.sleep(Math.floor((i * 180_000) / callers));
-        await limiter.acquire();
+        (await limiter.acquire()).release();
         grants.push(clock.now());
       }),
     );
@@ -38,7 +38,7 @@ describe("RollingWindowLimiter", () => {
     const limiter = new RollingWindowLimiter(CERTCENTRAL, clock);
     const start = clock.now();
     const grants: number[] = [];
-    await clock.run(Promise.all(Array.from({ length: 4_000 }, () => limiter.acquire().then(() => grants.push(clock.now())))));
+    await clock.run(Promise.all(Array.from({ length: 4_000 }, () => limiter.acquire().then((t) => (t.release(), grants.push(clock.now()))))));
     expect(grants.at(-1)! - start).toBe(rateLimitFloorMs(4_000, CERTCENTRAL));
     expect(busiest(grants, 5_000)).toBe(100);
   });
@@ -47,7 +47,7 @@ describe("RollingWindowLimiter", () => {
     const clock = new VirtualClock();
     const limiter = new RollingWindowLimiter([{ requests: 2, windowMs: 1_000 }], clock);
     const order: number[] = [];
-    await clock.run(Promise.all([0, 1, 2, 3, 4].map((i) => limiter.acquire().then(() => order.push(i)))));
+    await clock.run(Promise.all([0, 1, 2, 3, 4].map((i) => limiter.acquire().then((t) => (t.release(), order.push(i))))));
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -55,16 +55,32 @@ describe("RollingWindowLimiter", () => {
     const clock = new VirtualClock();
     const limiter = new RollingWindowLimiter([], clock);
     limiter.pauseUntil(clock.now() + 7_000);
-    const waited = await clock.run(limiter.acquire());
-    expect(waited).toBe(7_000);
-    expect(await clock.run(limiter.acquire())).toBe(0);
+    expect((await clock.run(limiter.acquire())).waitedMs).toBe(7_000);
+    expect((await clock.run(limiter.acquire())).waitedMs).toBe(0);
   });
 
   it("adds the safety margin to every window", async () => {
     const clock = new VirtualClock();
     const limiter = new RollingWindowLimiter([{ requests: 1, windowMs: 1_000 }], clock, 250);
-    await clock.run(limiter.acquire());
-    expect(await clock.run(limiter.acquire())).toBe(1_250);
+    (await clock.run(limiter.acquire())).release();
+    expect((await clock.run(limiter.acquire())).waitedMs).toBe(1_250);
+  });
+
+  it("counts a call from its grant until it finishes, so slow answers cannot squeeze the window", async () => {
+    const clock = new VirtualClock();
+    const limiter = new RollingWindowLimiter([{ requests: 2, windowMs: 1_000 }], clock);
+    const start = clock.now();
+    const first = await clock.run(limiter.acquire());
+    const second = await clock.run(limiter.acquire());
+    let third: number | undefined;
+    const pending = limiter.acquire().then((t) => (third = clock.now()));
+    await clock.run(clock.sleep(5_000)); // both calls still in flight after 5 s: no slot yet
+    expect(third).toBeUndefined();
+    first.release();
+    await clock.run(pending);
+    // The first call finished at +5 s; its slot frees one window later.
+    expect(third).toBe(start + 5_000 + 1_000);
+    second.release();
   });
 
   it("shares one limiter per service and credential", () => {

@@ -7,22 +7,33 @@ export interface RateWindow {
   windowMs: number;
 }
 
+/** A granted slot; release it when the request's response (or failure) is in. */
+export interface RateTicket {
+  /** How long the caller waited for the slot, in ms. */
+  waitedMs: number;
+  release(): void;
+}
+
 /**
  * A client-side rolling-window limiter: a call is granted only when, for every window, fewer than
- * `requests` grants fall inside the last `windowMs` (+ margin). Waiters are served first come, first
- * served so a burst cannot starve an early caller. The margin absorbs the gap between the moment we
- * grant and the moment DigiCert counts the request, so our windows never overlap the server's.
+ * `requests` calls are in flight or finished inside the last `windowMs` (+ margin). A call counts
+ * from its grant until it finishes and then stays in the window from the moment it finished. DigiCert
+ * counts a request when it arrives, which lies between those two moments, so however the network
+ * delays individual requests the server never sees more than the window allows. Waiters are served
+ * first come, first served so a burst cannot starve an early caller.
  */
 export class RollingWindowLimiter {
   readonly #windows: RateWindow[];
   readonly #clock: Clock;
   readonly #marginMs: number;
   readonly #keep: number;
-  #grants: number[] = [];
+  readonly #onGrant: ((at: number) => void) | undefined;
+  /** Finish times of completed calls, ascending (a finish is always "now", so pushes keep order). */
+  #finished: number[] = [];
+  #inFlight = 0;
+  #released: (() => void) | undefined;
   #pausedUntil = 0;
   #tail: Promise<unknown> = Promise.resolve();
-
-  readonly #onGrant: ((at: number) => void) | undefined;
 
   constructor(windows: RateWindow[], clock: Clock, marginMs = 0, onGrant?: (at: number) => void) {
     this.#windows = windows.filter((w) => w.requests > 0 && w.windowMs > 0);
@@ -32,12 +43,25 @@ export class RollingWindowLimiter {
     this.#keep = Math.max(0, ...this.#windows.map((w) => w.requests));
   }
 
-  /** Waits for a slot, records it, and resolves with how long the caller waited (ms). */
-  acquire(): Promise<number> {
+  /** Waits for a slot and holds it until the ticket is released. */
+  acquire(): Promise<RateTicket> {
     const start = this.#clock.now();
     const turn = this.#tail.then(() => this.#waitForSlot());
     this.#tail = turn.catch(() => undefined);
-    return turn.then(() => this.#clock.now() - start);
+    return turn.then(() => {
+      let open = true;
+      return {
+        waitedMs: this.#clock.now() - start,
+        release: () => {
+          if (!open) return;
+          open = false;
+          this.#inFlight--;
+          if (this.#windows.length > 0) this.#finished.push(this.#clock.now());
+          if (this.#finished.length > this.#keep * 2) this.#finished = this.#finished.slice(-this.#keep);
+          this.#released?.();
+        },
+      };
+    });
   }
 
   /** Holds every caller until `untilMs` (DigiCert said 429, so its window is full, whoever filled it). */
@@ -45,35 +69,36 @@ export class RollingWindowLimiter {
     this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
   }
 
-  /** Grant times still inside the longest window, oldest first (for tests and diagnostics). */
-  get grants(): readonly number[] {
-    return this.#grants;
-  }
-
   async #waitForSlot(): Promise<void> {
     for (;;) {
       const now = this.#clock.now();
-      const at = this.#earliest();
+      const { at, blockedByInFlight } = this.#earliest();
+      if (blockedByInFlight) {
+        await new Promise<void>((resolve) => (this.#released = resolve));
+        this.#released = undefined;
+        continue;
+      }
       if (at <= now) {
-        this.#grants.push(now);
+        this.#inFlight++;
         this.#onGrant?.(now);
-        if (this.#grants.length > this.#keep * 2) this.#grants = this.#grants.slice(-this.#keep);
         return;
       }
       await this.#clock.sleep(at - now);
     }
   }
 
-  #earliest(): number {
+  #earliest(): { at: number; blockedByInFlight: boolean } {
     let at = this.#pausedUntil;
-    const n = this.#grants.length;
+    const n = this.#finished.length;
     for (const w of this.#windows) {
-      // Grants are appended in time order, so the window is full exactly when the grant `requests`
-      // places back is still inside it; the next slot opens when that one leaves.
-      const oldest = this.#grants[n - w.requests];
+      // In-flight calls are inside every window; the window is full when the finished call
+      // `requests - inFlight` places back is still inside it, and frees up when that one leaves.
+      const room = w.requests - this.#inFlight;
+      if (room <= 0) return { at, blockedByInFlight: true };
+      const oldest = this.#finished[n - room];
       if (oldest !== undefined) at = Math.max(at, oldest + w.windowMs + this.#marginMs);
     }
-    return at;
+    return { at, blockedByInFlight: false };
   }
 }
 
