@@ -11,6 +11,8 @@ commands:
   demo [--namespace NS] [--state-dir DIR]
                      start a local API server (or use KUBECONFIG with USE_EXISTING_CLUSTER=true),
                      install the CRDs, apply examples/, run until Ctrl-C
+  simulator [--port N] [--host H] [--seed N] [--certcentral-account-managed]
+                     run the DigiCert simulator alone (tests, benchmarks, trying the providers)
   crds [--out DIR]   print the CRDs as YAML, or write one file per kind into DIR
 `;
 
@@ -49,6 +51,8 @@ The demo is running. In another terminal:
   export KUBECONFIG=${connection.kubeconfig}
   kubectl get digicert -n ${connection.namespace}
   kubectl get st,gm -n ${connection.namespace}
+  curl -s ${connection.simulatorUrl}/_admin/state        # what DigiCert holds now
+
 
 Connection details: ${resolve(values["state-dir"] ?? join(repoRoot, ".demo"), "connection.json")}
 Press Ctrl-C to stop; every process the demo started is stopped with it.`);
@@ -65,7 +69,12 @@ Press Ctrl-C to stop; every process the demo started is stopped with it.`);
   });
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo };
+async function simulator(args: string[]): Promise<void> {
+  const { runSimulatorCli } = await import("./simulator/index.js");
+  await runSimulatorCli(args);
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo, simulator };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
