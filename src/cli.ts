@@ -8,6 +8,7 @@ import { renderCrdFiles } from "./api/v1alpha1/crd-yaml.js";
 const USAGE = `usage: digicert-access-operator <command> [options]
 
 commands:
+  run [flags]        run the operator (see README "Configuration" for flags, variables and the config file)
   demo [--namespace NS] [--state-dir DIR]
                      start a local API server (or use KUBECONFIG with USE_EXISTING_CLUSTER=true),
                      install the CRDs, apply examples/, run until Ctrl-C
@@ -74,7 +75,29 @@ async function simulator(args: string[]): Promise<void> {
   await runSimulatorCli(args);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo, simulator };
+async function run(args: string[]): Promise<void> {
+  const { ConfigError, loadConfig } = await import("./config.js");
+  let config;
+  try {
+    config = loadConfig(args, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { startOperator } = await import("./main.js");
+  const operator = await startOperator(config);
+  const stop = () => void operator.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  // A failure (lost Lease, failed runnable) ends the process non-zero so that it is restarted.
+  await operator.done.catch(() => {
+    process.exitCode = 1;
+  });
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo, run, simulator };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -84,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined || name === "help" || name === "--help" ? 0 : 2;
   }
   await command(rest);
-  return 0;
+  return typeof process.exitCode === "number" ? process.exitCode : 0;
 }
 
 main(process.argv.slice(2)).then(
