@@ -12,7 +12,8 @@
 import type { BenchResult } from "../run.js";
 import { certcentralProvider } from "../../src/providers/certcentral/index.js";
 import { ProvidersConfigSchema } from "../../src/providers/config.js";
-import { LimiterPool, rateLimitFloorMs, systemClock, type RateWindow } from "../../src/providers/index.js";
+import { LimiterPool, rateLimitFloorMs, type RateWindow } from "../../src/providers/index.js";
+import { systemClock } from "../../src/runtime/timing.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 
 const USERS = 2_000;

@@ -13,7 +13,6 @@ export { ProviderRegistry, REGISTRY_ERRORS } from "./registry.js";
 export { ProvidersConfigSchema, type ProvidersConfig } from "./config.js";
 export { DigiCertHttp, type HttpDeps } from "./http/http-client.js";
 export { LimiterPool, RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./http/rate-limiter.js";
-export { systemClock, type Clock } from "./http/clock.js";
 
 export function createProviderRegistry(): ProviderRegistry {
   const registry = new ProviderRegistry();

@@ -2,7 +2,7 @@ import type { ServiceName } from "../../api/v1alpha1/services.js";
 import { cached, ensureWithLookup, sameSet } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps, type ServiceHttpOptions } from "../http/http-client.js";
 import { parseDnsError } from "../http/error-dialects.js";
-import { systemClock } from "../http/clock.js";
+import { systemClock } from "../../runtime/timing.js";
 import { LimiterPool } from "../http/rate-limiter.js";
 import { defaultProvidersConfig } from "../config.js";
 import {

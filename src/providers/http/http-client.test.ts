@@ -8,14 +8,14 @@ import { startSimulator, type RunningSimulator } from "../../simulator/index.js"
 import { PROVIDER_ERRORS, isProviderError } from "../provider.js";
 import { parseDigiCertError } from "./error-dialects.js";
 import { DigiCertHttp, isUncertain, type HttpDeps } from "./http-client.js";
-import { systemClock } from "./clock.js";
+import { systemClock } from "../../runtime/timing.js";
 import { LimiterPool } from "./rate-limiter.js";
 
-const clock = new RecordingClock();
+const clock = new RecordingClock(1_700_000_000_000);
 let s: RunningSimulator;
 beforeAll(async () => {
   // The simulator shares the test's clock so an HTTP-date Retry-After is exact to the millisecond.
-  s = await startSimulator({ now: clock.now, certcentral: { rateLimits: [] } });
+  s = await startSimulator({ now: () => clock.now(), certcentral: { rateLimits: [] } });
 });
 afterAll(() => s.close());
 beforeEach(() => {

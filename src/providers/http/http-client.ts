@@ -1,13 +1,13 @@
 import type { Registry } from "prom-client";
 import { silentLogger, type Logger } from "../../observability/logger.js";
+import { Backoff, sleep, systemClock, type Clock } from "../../runtime/timing.js";
 import { messageOf } from "../../errors.js";
 import { defaultProvidersConfig, type ProvidersConfig } from "../config.js";
 import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from "../provider.js";
 import { CircuitBreaker } from "./circuit-breaker.js";
-import { systemClock, type Clock } from "./clock.js";
 import { httpMetrics, initServiceMetrics, type HttpMetrics, type RetryReason } from "./metrics.js";
 import { LimiterPool, type RateWindow, type RollingWindowLimiter } from "./rate-limiter.js";
-import { backoffDelay, parseRetryAfter } from "./retry.js";
+import { parseRetryAfter } from "./retry.js";
 
 /** Process-wide collaborators, built once by the composition root and shared by every client. */
 export interface HttpDeps {
@@ -18,7 +18,6 @@ export interface HttpDeps {
   clock?: Clock;
   /** Shared so that every client using the same API key draws from one set of windows. */
   limiters?: LimiterPool;
-  random?: () => number;
 }
 
 /** How a backend speaks HTTP: where, how it authenticates, and how its errors read. */
@@ -67,7 +66,7 @@ export class UncertainOutcomeError extends ProviderError {
 
 type Attempt =
   | { kind: "response"; response: HttpResponse }
-  | { kind: "failure"; reason: RetryReason; status: string; error: unknown };
+  | { kind: "failure"; reason: RetryReason; error: unknown };
 
 /**
  * The one HTTP client every DigiCert backend uses: client-side rolling-window limiting per API
@@ -82,7 +81,6 @@ export class DigiCertHttp {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #metrics: HttpMetrics | undefined;
-  readonly #random: () => number;
   readonly limiter: RollingWindowLimiter;
   readonly breaker: CircuitBreaker;
 
@@ -92,7 +90,6 @@ export class DigiCertHttp {
     this.#fetch = deps.fetch ?? globalThis.fetch;
     this.#clock = deps.clock ?? systemClock;
     this.#logger = (deps.logger ?? silentLogger()).child({ service: options.service });
-    this.#random = deps.random ?? Math.random;
     this.#metrics = deps.registry ? httpMetrics(deps.registry) : undefined;
     if (this.#metrics) initServiceMetrics(this.#metrics, options.service, options.endpoints ?? []);
     const pool = deps.limiters ?? new LimiterPool(this.#clock, this.#config.rateLimitMarginMs);
@@ -106,6 +103,8 @@ export class DigiCertHttp {
   async request(spec: RequestSpec): Promise<HttpResponse> {
     const service = this.#o.service;
     const idempotent = spec.idempotent ?? spec.method !== "POST";
+    // Half of each step is random, so many workers retrying together spread out.
+    const backoff = new Backoff(this.#config.baseDelayMs, this.#config.maxDelayMs, 0.5);
     for (let attempt = 0; ; attempt++) {
       if (!this.breaker.allow()) {
         this.#count(spec, "circuit_open");
@@ -124,7 +123,7 @@ export class DigiCertHttp {
         }
         if (response.status === 429) {
           this.breaker.neutral();
-          const delay = this.#retryDelay(response, attempt);
+          const delay = this.#retryDelay(response, backoff);
           if (last || delay > this.#config.maxRetryAfterMs) throw this.#error(spec, response);
           // The server's window is full no matter who filled it: hold every caller of this key.
           this.limiter.pauseUntil(this.#clock.now() + delay);
@@ -137,10 +136,10 @@ export class DigiCertHttp {
         }
         this.breaker.failure();
         if (!idempotent) throw this.#error(spec, response, true);
-        const delay = this.#retryDelay(response, attempt);
+        const delay = this.#retryDelay(response, backoff);
         if (last || delay > this.#config.maxRetryAfterMs) throw this.#error(spec, response);
         this.#retrying(spec, "server_error", attempt, delay);
-        await this.#clock.sleep(delay);
+        await sleep(delay, undefined, this.#clock);
         continue;
       }
 
@@ -148,9 +147,9 @@ export class DigiCertHttp {
       const message = `${spec.endpoint} failed: ${result.reason === "timeout" ? `no answer within ${this.#config.timeoutMs} ms` : messageOf(result.error)}`;
       if (!idempotent) throw new UncertainOutcomeError(service, PROVIDER_ERRORS.UNAVAILABLE, message, { cause: result.error });
       if (last) throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `${message} (after ${attempt + 1} attempts)`, { cause: result.error });
-      const delay = backoffDelay(attempt, this.#config, this.#random);
+      const delay = backoff.next();
       this.#retrying(spec, result.reason, attempt, delay);
-      await this.#clock.sleep(delay);
+      await sleep(delay, undefined, this.#clock);
     }
   }
 
@@ -175,13 +174,12 @@ export class DigiCertHttp {
     } catch (error) {
       const timeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
       this.#count(spec, timeout ? "timeout" : "network");
-      return { kind: "failure", reason: timeout ? "timeout" : "network", status: timeout ? "timeout" : "network", error };
+      return { kind: "failure", reason: timeout ? "timeout" : "network", error };
     }
   }
 
-  #retryDelay(response: HttpResponse, attempt: number): number {
-    const hinted = parseRetryAfter(response.headers.get("retry-after"), this.#clock.now());
-    return hinted ?? backoffDelay(attempt, this.#config, this.#random);
+  #retryDelay(response: HttpResponse, backoff: Backoff): number {
+    return parseRetryAfter(response.headers.get("retry-after"), this.#clock.now()) ?? backoff.next();
   }
 
   #retrying(spec: RequestSpec, reason: RetryReason, attempt: number, delayMs: number): void {

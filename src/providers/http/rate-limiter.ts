@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Clock } from "./clock.js";
+import { sleep, type Clock } from "../../runtime/timing.js";
 
 /** At most `requests` calls in any rolling `windowMs` (DigiCert counts per API key). */
 export interface RateWindow {
@@ -83,7 +83,7 @@ export class RollingWindowLimiter {
         this.#onGrant?.(now);
         return;
       }
-      await this.#clock.sleep(at - now);
+      await sleep(at - now, undefined, this.#clock);
     }
   }
 
