@@ -22,3 +22,4 @@ export function createProviderRegistry(): ProviderRegistry {
   registerAccountScim(registry);
   return registry;
 }
+export { connectionSettings } from "./connection.js";
