@@ -9,7 +9,7 @@ import { PROVIDER_ERRORS, isProviderError } from "../provider.js";
 import { parseDigiCertError } from "./error-dialects.js";
 import { DigiCertHttp, isUncertain, type HttpDeps } from "./http-client.js";
 import { systemClock } from "../../runtime/timing.js";
-import { LimiterPool } from "./rate-limiter.js";
+import { SharedHttpState } from "./shared-state.js";
 
 const clock = new RecordingClock(1_700_000_000_000);
 let s: RunningSimulator;
@@ -101,13 +101,15 @@ describe("retries", () => {
 });
 
 describe("circuit breaker", () => {
-  it("opens after consecutive failures and stops calling", async () => {
+  it("opens after consecutive failures and stops every client of that key from calling", async () => {
     s.sim.faults.add({ plane: "certcentral", kind: "outage" });
-    const h = http({ config: testHttpConfig({ maxAttempts: 1, breaker: { failureThreshold: 3, openMs: 60_000 } }) });
-    for (let i = 0; i < 3; i++) await expect(get(h)).rejects.toThrow(/503/);
-    await expect(get(h)).rejects.toThrow(/circuit open/);
+    const config = testHttpConfig({ maxAttempts: 1, breaker: { failureThreshold: 3, openMs: 60_000 } });
+    const shared = new SharedHttpState(systemClock, config);
+    const first = http({ config, shared });
+    for (let i = 0; i < 3; i++) await expect(get(first)).rejects.toThrow(/503/);
+    await expect(get(http({ config, shared }))).rejects.toThrow(/circuit open/);
     expect(calls()).toBe(3);
-    expect(h.breaker.state).toBe("open");
+    expect(first.breaker.state).toBe("open");
   });
 });
 
@@ -124,8 +126,9 @@ describe("rate limiting", () => {
     try {
       local.sim.faults.add({ plane: "certcentral", kind: "rate-limit", durationMs: 300 });
       const sent: number[] = [];
-      const limiters = new LimiterPool(systemClock, 10, (at) => sent.push(at));
-      const client = clientFor(local, cc, { limiters, config: testHttpConfig({ maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 200 }) }, { rateLimits: windows });
+      const config = testHttpConfig({ maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 200, rateLimitMarginMs: 10 });
+      const shared = new SharedHttpState(systemClock, config, (at) => sent.push(at));
+      const client = clientFor(local, cc, { shared, config }, { rateLimits: windows });
       const results = await pool(Array.from({ length: 80 }, (_, i) => identity(i)), 16, (who) => client.ensureUser(who, { roles: cc.roles }));
       expect(results.filter((r) => r.status === "rejected")).toEqual([]);
       const all = local.sim.calls.calls({ plane: "certcentral" });

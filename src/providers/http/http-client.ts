@@ -4,9 +4,10 @@ import { Backoff, sleep, systemClock, type Clock } from "../../runtime/timing.js
 import { messageOf } from "../../errors.js";
 import { defaultProvidersConfig, type ProvidersConfig } from "../config.js";
 import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from "../provider.js";
-import { CircuitBreaker } from "./circuit-breaker.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
 import { httpMetrics, initServiceMetrics, type HttpMetrics, type RetryReason } from "./metrics.js";
-import { LimiterPool, type RateWindow, type RollingWindowLimiter } from "./rate-limiter.js";
+import type { RateWindow, RollingWindowLimiter } from "./rate-limiter.js";
+import { SharedHttpState } from "./shared-state.js";
 import { parseRetryAfter } from "./retry.js";
 
 /** Process-wide collaborators, built once by the composition root and shared by every client. */
@@ -16,8 +17,11 @@ export interface HttpDeps {
   registry?: Registry;
   logger?: Logger;
   clock?: Clock;
-  /** Shared so that every client using the same API key draws from one set of windows. */
-  limiters?: LimiterPool;
+  /**
+   * Per-key windows and breakers shared by every client of the process. Without it each client gets
+   * its own, which is only right for a single client (tests): the composition root must pass one.
+   */
+  shared?: SharedHttpState;
 }
 
 /** How a backend speaks HTTP: where, how it authenticates, and how its errors read. */
@@ -92,11 +96,10 @@ export class DigiCertHttp {
     this.#logger = (deps.logger ?? silentLogger()).child({ service: options.service });
     this.#metrics = deps.registry ? httpMetrics(deps.registry) : undefined;
     if (this.#metrics) initServiceMetrics(this.#metrics, options.service, options.endpoints ?? []);
-    const pool = deps.limiters ?? new LimiterPool(this.#clock, this.#config.rateLimitMarginMs);
-    this.limiter = pool.get(options.limiterKey ?? options.service, options.credential, options.windows);
-    this.breaker = new CircuitBreaker(this.#config.breaker, this.#clock, (state) =>
-      this.#metrics?.breakerOpen.set({ service: options.service }, state === "closed" ? 0 : 1),
-    );
+    const shared = deps.shared ?? new SharedHttpState(this.#clock, this.#config);
+    this.limiter = shared.limiter(options.limiterKey ?? options.service, options.credential, options.windows);
+    const gauge = this.#metrics?.breakerOpen;
+    this.breaker = shared.breaker(options.service, options.credential, (state) => gauge?.set({ service: options.service }, state === "closed" ? 0 : 1));
   }
 
   /** Sends the request, retrying what may be retried; resolves with a 2xx response or throws ProviderError. */

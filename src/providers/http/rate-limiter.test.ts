@@ -3,7 +3,8 @@ import { busiest } from "../../../test/helpers/providers.js";
 import { FakeClock } from "../../../test/helpers/fake-clock.js";
 import { runClock } from "../../../test/helpers/virtual-clock.js";
 import { sleep } from "../../runtime/timing.js";
-import { LimiterPool, RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./rate-limiter.js";
+import { RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./rate-limiter.js";
+import { SharedHttpState } from "./shared-state.js";
 
 const CERTCENTRAL: RateWindow[] = [
   { requests: 100, windowMs: 5_000 },
@@ -85,12 +86,15 @@ describe("RollingWindowLimiter", () => {
     second.release();
   });
 
-  it("shares one limiter per service and credential", () => {
-    const pool = new LimiterPool(new FakeClock());
-    const a = pool.get("certcentral", "key-1", CERTCENTRAL);
-    expect(pool.get("certcentral", "key-1", CERTCENTRAL)).toBe(a);
-    expect(pool.get("certcentral", "key-2", CERTCENTRAL)).not.toBe(a);
-    expect(pool.get("dns", "key-1", CERTCENTRAL)).not.toBe(a);
+  it("is shared per service and credential, as is the circuit breaker", () => {
+    const shared = new SharedHttpState(new FakeClock());
+    const a = shared.limiter("certcentral", "key-1", CERTCENTRAL);
+    expect(shared.limiter("certcentral", "key-1", CERTCENTRAL)).toBe(a);
+    expect(shared.limiter("certcentral", "key-2", CERTCENTRAL)).not.toBe(a);
+    expect(shared.limiter("dns", "key-1", CERTCENTRAL)).not.toBe(a);
+    const b = shared.breaker("certcentral", "key-1", () => {});
+    expect(shared.breaker("certcentral", "key-1", () => {})).toBe(b);
+    expect(shared.breaker("certcentral", "key-2", () => {})).not.toBe(b);
   });
 
   it("computes the floor from the binding window", () => {

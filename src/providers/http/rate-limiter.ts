@@ -102,30 +102,6 @@ export class RollingWindowLimiter {
   }
 }
 
-/**
- * One limiter per (service, credential): every client built for the same API key shares it, as
- * DigiCert's windows do. Keys are hashed so the pool never holds a credential in clear.
- */
-export class LimiterPool {
-  readonly #limiters = new Map<string, RollingWindowLimiter>();
-  constructor(
-    readonly clock: Clock,
-    readonly marginMs = 0,
-    /** Sees every grant's time; for audits and tests that check the windows held. */
-    readonly onGrant?: (at: number) => void,
-  ) {}
-
-  get(service: string, credential: string, windows: RateWindow[]): RollingWindowLimiter {
-    const key = `${service}:${credentialId(credential)}:${windows.map((w) => `${w.requests}/${w.windowMs}`).join(",")}`;
-    let limiter = this.#limiters.get(key);
-    if (!limiter) {
-      limiter = new RollingWindowLimiter(windows, this.clock, this.marginMs, this.onGrant);
-      this.#limiters.set(key, limiter);
-    }
-    return limiter;
-  }
-}
-
 /** A short, non-reversible identifier for a credential, safe for maps (never for labels or logs). */
 export const credentialId = (credential: string): string =>
   createHash("sha256").update(credential).digest("hex").slice(0, 16);
