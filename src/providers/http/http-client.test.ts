@@ -69,6 +69,14 @@ describe("retries", () => {
     expect(text).toMatch(/digicert_http_requests_total\{service="certcentral",endpoint="GET \/account",status="502"\} 1/);
   });
 
+  it("says what went wrong when every attempt is cut", async () => {
+    s.sim.faults.add({ plane: "certcentral", kind: "reset" });
+    const err = await get(http({ config: testHttpConfig({ maxAttempts: 2 }) })).catch((e: unknown) => e);
+    expect(isProviderError(err, PROVIDER_ERRORS.UNAVAILABLE)).toBe(true);
+    expect((err as Error).message).toMatch(/GET \/account failed: fetch failed \(.+\) \(after 2 attempts\)/);
+    expect(calls()).toBe(2);
+  });
+
   it.each([404, 400, 403])("never retries a %i", async (status) => {
     const h = status === 403 ? http({}, { auth: () => ({ "X-DC-DEVKEY": "wrong" }) }) : http();
     const path = status === 404 ? "/user/99999" : "/user";

@@ -36,8 +36,6 @@ export interface ServiceHttpOptions {
   auth: () => Promise<Record<string, string>> | Record<string, string>;
   /** Reads the service's error body dialect into a code and a message. */
   parseError: (body: unknown) => { code?: string; message?: string };
-  /** Backend-specific mapping (e.g. a 400 that means "duplicate"); falls back to the status-based one. */
-  classify?: (status: number, remoteCode: string | undefined) => ProviderErrorCode | undefined;
   /** Route templates this backend calls, to initialise metric series. */
   endpoints?: readonly string[];
 }
@@ -64,9 +62,7 @@ export interface HttpResponse {
 }
 
 /** A failure after which a non-idempotent request may or may not have taken effect. */
-export class UncertainOutcomeError extends ProviderError {
-  readonly uncertain = true;
-}
+export class UncertainOutcomeError extends ProviderError {}
 
 type Attempt =
   | { kind: "response"; response: HttpResponse }
@@ -147,7 +143,7 @@ export class DigiCertHttp {
       }
 
       this.breaker.failure();
-      const message = `${spec.endpoint} failed: ${result.reason === "timeout" ? `no answer within ${this.#config.timeoutMs} ms` : messageOf(result.error)}`;
+      const message = `${spec.endpoint} failed: ${result.reason === "timeout" ? `no answer within ${this.#config.timeoutMs} ms` : networkMessage(result.error)}`;
       if (!idempotent) throw new UncertainOutcomeError(service, PROVIDER_ERRORS.UNAVAILABLE, message, { cause: result.error });
       if (last) throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `${message} (after ${attempt + 1} attempts)`, { cause: result.error });
       const delay = backoff.next();
@@ -196,7 +192,7 @@ export class DigiCertHttp {
 
   #error(spec: RequestSpec, response: HttpResponse, uncertain = false): ProviderError {
     const { code: remoteCode, message } = this.#o.parseError(response.body);
-    const code = this.#o.classify?.(response.status, remoteCode) ?? classifyStatus(response.status);
+    const code = classifyStatus(response.status);
     const text = `${spec.endpoint} returned ${response.status}${remoteCode ? ` ${remoteCode}` : ""}${message ? `: ${message}` : ""}`;
     const Err = uncertain ? UncertainOutcomeError : ProviderError;
     return new Err(this.#o.service, code, text, { status: response.status, remoteCode, cause: response.body });
@@ -212,6 +208,13 @@ function classifyStatus(status: number): ProviderErrorCode {
   if (status === 429) return PROVIDER_ERRORS.RATE_LIMITED;
   if (status >= 500) return PROVIDER_ERRORS.UNAVAILABLE;
   return PROVIDER_ERRORS.INVALID_REQUEST;
+}
+
+/** fetch says only "fetch failed"; the cause says what happened (ECONNRESET, ECONNREFUSED, …). */
+function networkMessage(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${messageOf(err)} (${detail})` : messageOf(err);
 }
 
 function parseBody(text: string): unknown {
