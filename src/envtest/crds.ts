@@ -1,16 +1,17 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
+import { ApiException, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition, loadAllYaml } from "@kubernetes/client-node";
 import { EnvtestError } from "./errors.js";
 
 export async function readCrds(dir: string): Promise<V1CustomResourceDefinition[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   const docs: V1CustomResourceDefinition[] = [];
   for (const file of files) {
-    for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
-      const value = doc.toJS() as V1CustomResourceDefinition | null;
+    // loadAllYaml maps raw keys onto client-node's models (default -> _default,
+    // x-kubernetes-validations -> xKubernetesValidations); a plain YAML parse would have them
+    // silently dropped by the serializer on the way to the API server.
+    for (const value of loadAllYaml(await readFile(join(dir, file), "utf8")) as V1CustomResourceDefinition[]) {
       if (value?.kind === "CustomResourceDefinition") docs.push(value);
     }
   }

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resolveBinaries } from "./assets.js";
 import { LocalControlPlane } from "./control-plane.js";
@@ -32,7 +33,8 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       throw new EnvtestError("ENVTEST_NO_KUBECONFIG", "USE_EXISTING_CLUSTER=true but no cluster is configured", "set KUBECONFIG to a kubeconfig file for the cluster");
     }
     await installCrds(kc, crdDir);
-    return { kubeconfigPath: env.KUBECONFIG?.split(":")[0] ?? "", stop: async () => {} };
+    const kubeconfigPath = env.KUBECONFIG?.split(":")[0] || join(homedir(), ".kube", "config");
+    return { kubeconfigPath, stop: async () => {} };
   }
   const binaries = await resolveBinaries(options.repoRoot, env);
   const controlPlane = await LocalControlPlane.start({

@@ -4,7 +4,8 @@ import { messageOf } from "../errors.js";
 import { RUNTIME_ERRORS, RuntimeError } from "./errors.js";
 import { type KubeClient, type KubeList, type KubeObject, statusError } from "./kube-client.js";
 import { Backoff, sleep } from "./timing.js";
-import { compareResourceVersions, objectKey, stripManagedFields } from "./object.js";
+import { IndexedStore } from "./indexed-store.js";
+import { isProvablyNewer, objectKey, stripManagedFields } from "./object.js";
 
 export interface InformerOptions<T extends KubeObject> {
   client: KubeClient;
@@ -50,16 +51,15 @@ const NAMESPACE_INDEX = "\u0000namespace";
  * resourceVersions: the API conventions call them opaque, but every etcd-backed server uses the etcd
  * revision, a decimal integer. When both sides are integers the cache keeps the newer object, so an
  * object applied with `applyWrite` is not overwritten by an older watch event or list snapshot. When
- * either is not an integer the incoming object wins whenever the versions differ (opaque semantics).
+ * either is not an integer, the incoming object or deletion wins whenever the versions differ
+ * (opaque semantics: read-your-writes then only holds until the watch catches up).
  */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly name: string;
   readonly #opts: InformerOptions<T>;
   readonly #transform: (obj: KubeObject) => T;
   readonly #log: Logger;
-  readonly #items = new Map<string, T>();
-  readonly #indexers = new Map<string, (obj: T) => string[]>();
-  readonly #indices = new Map<string, Map<string, Set<string>>>();
+  readonly #store: IndexedStore<T>;
   readonly #handlers: { [K in EventName]: Set<InformerHandlers<T>[K]> } = { add: new Set(), update: new Set(), delete: new Set() };
   readonly #backoff: Backoff;
   #synced = false;
@@ -74,6 +74,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#transform = options.transform ?? ((obj) => stripManagedFields(obj) as T);
     this.#log = (options.logger ?? silentLogger()).child({ informer: this.name });
     this.#backoff = new Backoff(options.backoff?.initialMs ?? 800, options.backoff?.maxMs ?? 30_000);
+    this.#store = new IndexedStore<T>(`informer ${this.name}`, this.#log);
     this.addIndex(NAMESPACE_INDEX, (obj) => [obj.metadata?.namespace ?? ""]);
   }
 
@@ -126,16 +127,16 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.#items.get(namespace ? `${namespace}/${name}` : name);
+    return this.#store.get(namespace ? `${namespace}/${name}` : name);
   }
 
   /** Every cached object, or those of one namespace. */
   list(namespace?: string): T[] {
-    return namespace === undefined ? [...this.#items.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+    return namespace === undefined ? this.#store.values() : this.#store.byIndex(NAMESPACE_INDEX, namespace);
   }
 
   get size(): number {
-    return this.#items.size;
+    return this.#store.size;
   }
 
   /**
@@ -143,24 +144,12 @@ export class Informer<T extends KubeObject = KubeObject> {
    * function of the object. Adding an index to a filled cache indexes what is already there.
    */
   addIndex(name: string, fn: (obj: T) => string[]): void {
-    if (this.#indexers.has(name)) throw new RuntimeError(RUNTIME_ERRORS.CONFIG, `informer ${this.name}: index ${name} exists already`);
-    this.#indexers.set(name, fn);
-    this.#indices.set(name, new Map());
-    for (const [key, obj] of this.#items) this.#indexOne(name, fn, key, obj);
+    this.#store.addIndex(name, fn);
   }
 
   /** The objects an index maps to `value` (empty for an unknown value). */
   byIndex(name: string, value: string): T[] {
-    const index = this.#indices.get(name);
-    if (!index) throw new RuntimeError(RUNTIME_ERRORS.CONFIG, `informer ${this.name}: no index named ${name}`);
-    const keys = index.get(value);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const key of keys) {
-      const obj = this.#items.get(key);
-      if (obj) out.push(obj);
-    }
-    return out;
+    return this.#store.byIndex(name, value);
   }
 
   /**
@@ -172,7 +161,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   applyWrite(obj: KubeObject): T {
     const transformed = this.#transform(obj);
     this.#upsert(transformed);
-    return this.#items.get(objectKey(transformed)) ?? transformed;
+    return this.#store.get(objectKey(transformed)) ?? transformed;
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -259,11 +248,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #replace(listed: Map<string, T>, listVersion: string | undefined): void {
-    for (const [key, old] of this.#items) {
+    for (const [key, old] of [...this.#store.entries()]) {
       if (listed.has(key)) continue;
       // Created by our own write after the list's snapshot: the list cannot know it yet.
-      if (listVersion !== undefined && compareResourceVersions(old.metadata?.resourceVersion, listVersion) === 1) continue;
-      this.#remove(key, old);
+      if (isProvablyNewer(old.metadata?.resourceVersion, listVersion)) continue;
+      this.#store.remove(key);
       this.#emit("delete", old);
     }
     for (const obj of listed.values()) this.#upsert(obj);
@@ -323,58 +312,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   #upsert(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.#items.get(key);
-    if (old && compareResourceVersions(obj.metadata?.resourceVersion, old.metadata?.resourceVersion) !== 1) return;
-    if (old) this.#unindex(key, old);
-    this.#items.set(key, obj);
-    for (const [name, fn] of this.#indexers) this.#indexOne(name, fn, key, obj);
+    const { stored, old } = this.#store.upsert(obj);
+    if (!stored) return;
     if (old) this.#emit("update", old, obj);
     else this.#emit("add", obj);
   }
 
-  #removeIfNotNewer(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.#items.get(key);
-    if (!old) return;
-    // Recreated by our own write after this deletion: keep the newer object.
-    if (compareResourceVersions(old.metadata?.resourceVersion, obj.metadata?.resourceVersion) === 1) return;
-    this.#remove(key, old);
-    this.#emit("delete", obj);
-  }
-
-  #remove(key: string, old: T): void {
-    this.#unindex(key, old);
-    this.#items.delete(key);
-  }
-
-  #indexOne(name: string, fn: (obj: T) => string[], key: string, obj: T): void {
-    const index = this.#indices.get(name)!;
-    for (const value of this.#indexValues(name, fn, obj)) {
-      let keys = index.get(value);
-      if (!keys) index.set(value, (keys = new Set()));
-      keys.add(key);
-    }
-  }
-
-  #unindex(key: string, old: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const index = this.#indices.get(name)!;
-      for (const value of this.#indexValues(name, fn, old)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
-    }
-  }
-
-  #indexValues(name: string, fn: (obj: T) => string[], obj: T): string[] {
-    try {
-      return fn(obj);
-    } catch (err) {
-      this.#log.error({ index: name, object: objectKey(obj), err: messageOf(err) }, "index function threw; object not indexed");
-      return [];
-    }
+  #removeIfNotNewer(deleted: T): void {
+    if (this.#store.removeIfNotNewer(deleted)) this.#emit("delete", deleted);
   }
 
   #emit<K extends EventName>(event: K, ...args: Parameters<InformerHandlers<T>[K]>): void {

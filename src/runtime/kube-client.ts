@@ -212,6 +212,8 @@ function readAll(res: IncomingMessage): Promise<string> {
     res.on("data", (chunk: Buffer) => chunks.push(chunk));
     res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     res.on("error", (cause) => reject(new RuntimeError(RUNTIME_ERRORS.NETWORK, cause.message, { cause })));
+    // A connection cut mid-body may end with "close" alone; after "end" this reject is a no-op.
+    res.on("close", () => reject(new RuntimeError(RUNTIME_ERRORS.NETWORK, "the connection closed before the answer was complete")));
   });
 }
 

@@ -1,21 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { compareResourceVersions, objectKey, splitKey, stripManagedFields } from "./object.js";
+import { isProvablyNewer, objectKey, splitKey, stripManagedFields, supersedes } from "./object.js";
 
-describe("compareResourceVersions", () => {
+describe("resourceVersion order", () => {
   it.each([
-    ["10", "9", 1],
-    ["9", "10", -1],
-    ["123456789012345678901234567890", "123456789012345678901234567889", 1],
-    ["7", "7", 0],
-    [undefined, "1", -1],
-    ["1", undefined, 1],
-    [undefined, undefined, 0],
-    // Opaque versions: equality only, and a different incoming version wins.
-    ["abc", "abd", 1],
-    ["abd", "abc", 1],
-    ["12", "x1", 1],
-  ] as const)("compare(%s, %s) = %s", (a, b, expected) => {
-    expect(compareResourceVersions(a, b)).toBe(expected);
+    ["10", "9", true, true],
+    ["9", "10", false, false],
+    ["123456789012345678901234567890", "123456789012345678901234567889", true, true],
+    ["7", "7", false, false],
+    ["1", undefined, true, false],
+    [undefined, "1", false, false],
+    [undefined, undefined, false, false],
+    // Opaque versions: a different incoming version replaces, but is never provably newer.
+    ["abc", "abd", true, false],
+    ["abd", "abc", true, false],
+    ["abc", "abc", false, false],
+    ["12", "x1", true, false],
+  ] as const)("(%s, %s): supersedes %s, provably newer %s", (a, b, replaces, newer) => {
+    expect(supersedes(a, b)).toBe(replaces);
+    expect(isProvablyNewer(a, b)).toBe(newer);
   });
 });
 

@@ -16,22 +16,23 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 const INTEGER = /^\d+$/;
 
 /**
- * Orders two resourceVersions: 1 if `a` is newer, -1 if older, 0 if equal. The API conventions call
- * resourceVersions opaque; etcd-backed servers use the etcd revision, a decimal integer, so two
- * integers are compared numerically. Anything else is compared for equality only, and a difference
- * counts as "a is newer" (the incoming object wins, as client-go's informer assumes). A missing
- * version is never newer than a present one.
+ * Two views of resourceVersion order. The API conventions call resourceVersions opaque; every
+ * etcd-backed server uses the etcd revision, a decimal integer, so integers are compared
+ * numerically. For anything else only equality is known, and each function takes the side that
+ * cannot lose an update or a deletion.
  */
-export function compareResourceVersions(a: string | undefined, b: string | undefined): -1 | 0 | 1 {
-  if (a === b) return 0;
-  if (a === undefined) return -1;
-  if (b === undefined) return 1;
-  if (INTEGER.test(a) && INTEGER.test(b)) {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x > y ? 1 : x < y ? -1 : 0;
-  }
-  return 1;
+
+/** Should `incoming` replace `cached`? Integers: if newer. Opaque: if different (client-go's informer does the same). */
+export function supersedes(incoming: string | undefined, cached: string | undefined): boolean {
+  if (incoming === undefined) return false;
+  if (cached === undefined) return true;
+  if (INTEGER.test(incoming) && INTEGER.test(cached)) return BigInt(incoming) > BigInt(cached);
+  return incoming !== cached;
+}
+
+/** Is `a` provably newer than `b`? Only when both are integers; never for opaque versions. */
+export function isProvablyNewer(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && INTEGER.test(a) && INTEGER.test(b) && BigInt(a) > BigInt(b);
 }
 
 /**

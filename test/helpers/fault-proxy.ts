@@ -21,6 +21,7 @@ export interface ProxiedRequest {
 export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   #failStatus: number | undefined;
+  #failNext: { status: number; matches: (request: ProxiedRequest) => boolean } | undefined;
   #expireNext: ((request: ProxiedRequest) => boolean) | undefined;
   #held = false;
   #watches = new Set<{ res: ServerResponse; upstream: IncomingMessage | undefined; buffered: Buffer[]; ended: boolean }>();
@@ -52,6 +53,11 @@ export class FaultProxy {
       currentContext: "proxy",
     });
     return kc;
+  }
+
+  /** The next request that `matches` is answered with this status and a Status body (once). */
+  failNext(status: number, matches: (request: ProxiedRequest) => boolean): void {
+    this.#failNext = { status, matches };
   }
 
   /** While set, every request is answered with this status and a Status body instead of being forwarded. */
@@ -106,10 +112,15 @@ export class FaultProxy {
     const watch = url.searchParams.get("watch") === "true";
     const record: ProxiedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, watch };
     this.requests.push(record);
-    if (this.#failStatus !== undefined) {
-      record.injected = this.#failStatus;
-      res.writeHead(this.#failStatus, { "content-type": "application/json" });
-      res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: this.#failStatus, reason: "InjectedFault", message: "injected by the test proxy" }));
+    let fail = this.#failStatus;
+    if (fail === undefined && this.#failNext?.matches(record)) {
+      fail = this.#failNext.status;
+      this.#failNext = undefined;
+    }
+    if (fail !== undefined) {
+      record.injected = fail;
+      res.writeHead(fail, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: fail, reason: "InjectedFault", message: "injected by the test proxy" }));
       return;
     }
     if (watch && this.#expireNext?.(record)) {

@@ -52,3 +52,13 @@ export const GrantSchema = z
     ],
   });
 export type Grant = z.infer<typeof GrantSchema>;
+
+/**
+ * Services in which a user holds exactly one role (CertCentral's access role). For these the grant of
+ * the highest-priority GroupMapping wins and ties go to the least privileged role; every other service
+ * receives the union of the granted roles.
+ */
+export const SINGLE_ROLE_SERVICES: ReadonlySet<ServiceName> = new Set(["certcentral"]);
+
+/** CertCentral roles from least to most privileged (DigiCert's role descriptions). */
+export const CERTCENTRAL_PRIVILEGE_ORDER: readonly string[] = ["Limited User", "Standard User", "Finance Manager", "Manager", "Administrator"];

@@ -78,6 +78,22 @@ describe("Informer against the real API server", () => {
     expect(direct.metadata?.managedFields?.length).toBeGreaterThan(0);
   });
 
+  it("lists again without paging when a continue token has expired", async () => {
+    for (let i = 0; i < 5; i++) await createConfigMap("continue", `cont-${i}`);
+    const informer = configMapInformer("continue", { pageSize: 2 });
+    proxy.failNext(410, (r) => r.query.get("labelSelector") === "suite=continue" && r.query.has("continue"));
+    informer.start();
+    expect(await informer.waitForSync()).toBe(true);
+
+    expect(informer.size).toBe(5);
+    const lists = requestsFor("continue").filter((r) => !r.watch);
+    expect(lists.map((r) => [r.query.get("limit"), r.query.has("continue"), r.injected])).toEqual([
+      ["2", false, undefined],
+      ["2", true, 410],
+      [null, false, undefined],
+    ]);
+  });
+
   it("emits add, update and delete and keeps secondary indexes current", async () => {
     const informer = configMapInformer("events");
     informer.addIndex("team", (cm) => (cm.data?.team ? [cm.data.team] : []));
@@ -130,6 +146,22 @@ describe("Informer against the real API server", () => {
     const watches = requests.filter((r) => r.watch);
     expect(watches.length).toBeGreaterThanOrEqual(2);
     expect(watches[1]?.query.get("resourceVersion")).toBeTruthy();
+  });
+
+  it("does not pile up sockets across reconnects", async () => {
+    const informer = configMapInformer("sockets");
+    informer.start();
+    await informer.waitForSync();
+    await eventually(() => proxy.openWatches() > 0);
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    const before = sockets();
+    for (let i = 0; i < 10; i++) {
+      const watches = requestsFor("sockets").filter((r) => r.watch).length;
+      proxy.cutWatches();
+      await eventually(() => requestsFor("sockets").filter((r) => r.watch).length > watches && proxy.openWatches() > 0);
+    }
+    // Each reconnect replaces a socket (client side, proxy side, upstream); none are left behind.
+    expect(sockets()).toBeLessThanOrEqual(before + 3);
   });
 
   it("keeps retrying through errors other than 410 and catches up afterwards", async () => {

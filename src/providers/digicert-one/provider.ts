@@ -1,0 +1,155 @@
+import type { ServiceName } from "../../api/v1alpha1/services.js";
+import { cached, ensureWithLookup, sameSet } from "../ensure.js";
+import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
+import { parseDigiCertError } from "../http/error-dialects.js";
+import {
+  PROVIDER_ERRORS,
+  isProviderError,
+  type AccessClient,
+  type ConnectionSettings,
+  type DesiredAccess,
+  type EnsureResult,
+  type RemoteUser,
+  type Role,
+  type ServiceProvider,
+  type UserIdentity,
+  type UserPage,
+} from "../provider.js";
+import { DIGICERT_ONE_ASSUMPTIONS as A, DIGICERT_ONE_DEFAULT_ENDPOINT } from "./assumptions.js";
+import { AccountManagerApi, DIGICERT_ONE_ENDPOINTS, type OneProfile, type OneUser } from "./client.js";
+import { applicationCodeOf, roleIdsOf } from "./role-mapping.js";
+
+/**
+ * One DigiCert ONE manager (Trust Lifecycle, Software Trust, Document Trust or IoT Trust). All four
+ * share the Account Manager user; each client owns only its own application's roles and leaves the
+ * other managers' roles as they are.
+ */
+class DigiCertOneClient implements AccessClient {
+  readonly #api: AccountManagerApi;
+  readonly #app: string;
+  readonly #roles: () => Promise<Role[]>;
+
+  constructor(
+    readonly service: ServiceName,
+    api: AccountManagerApi,
+  ) {
+    this.#api = api;
+    this.#app = applicationCodeOf(service);
+    this.#roles = cached(async () => (await api.roles(this.#app)).map((r) => ({ id: r.id, name: r.name })));
+  }
+
+  async validateCredentials(): Promise<void> {
+    await this.#api.me();
+  }
+
+  async getUser(userName: string): Promise<RemoteUser | undefined> {
+    const user = await this.#find(userName);
+    return user && this.#toRemote(user);
+  }
+
+  async listUsers(cursor?: string): Promise<UserPage> {
+    const offset = cursor ? Number(cursor) : 0;
+    const users = await this.#api.list(offset, A.paging.pageSize);
+    return { users: users.map((u) => this.#toRemote(u)), ...(users.length === A.paging.pageSize ? { next: String(offset + users.length) } : {}) };
+  }
+
+  async ensureUser(identity: UserIdentity, access: DesiredAccess): Promise<EnsureResult> {
+    const wanted = roleIdsOf(this.service, access.roles, await this.#roles());
+    const profile: OneProfile = { email: identity.email, first_name: identity.givenName, last_name: identity.familyName };
+    return ensureWithLookup<OneUser>({
+      service: this.service,
+      lookup: () => this.#find(identity.userName),
+      mayBeDuplicate: (err) => isProviderError(err) && (err.remoteCode === A.duplicateCode || err.code === PROVIDER_ERRORS.CONFLICT),
+      create: async () => {
+        // Only the id is relied on from the answer: the create response's shape is not published.
+        const { id } = await this.#api.create(identity.userName, profile, wanted);
+        return { outcome: "created", user: { remoteId: id, userName: identity.userName, email: identity.email, state: "active", roles: access.roles, divisions: [] } };
+      },
+      update: async (user) => {
+        const mine = this.#mine(user).map((r) => r.id);
+        const profileSame = user.email === profile.email && user.first_name === profile.first_name && user.last_name === profile.last_name;
+        if (profileSame && sameSet(mine, wanted)) return { outcome: "unchanged", user: this.#toRemote(user) };
+        await this.#api.update(user.id, profile, [...this.#others(user), ...wanted]);
+        return { outcome: "updated", user: { ...this.#toRemote(user), email: profile.email, roles: access.roles, state: access.roles.length > 0 ? "active" : "disabled" } };
+      },
+    });
+  }
+
+  async disableUser(userName: string): Promise<"disabled" | "absent"> {
+    const user = await this.#find(userName);
+    if (!user) return "absent";
+    if (this.#mine(user).length > 0) await this.#api.update(user.id, profileOf(user), this.#others(user));
+    return "disabled";
+  }
+
+  async deleteUser(userName: string): Promise<"deleted" | "absent"> {
+    const user = await this.#find(userName);
+    if (!user) return "absent";
+    const others = this.#others(user);
+    try {
+      // Other managers still grant access: only this manager's roles go; the person stays.
+      if (others.length > 0) await this.#api.update(user.id, profileOf(user), others);
+      else await this.#api.remove(user.id);
+    } catch (err) {
+      if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
+      throw err;
+    }
+    return "deleted";
+  }
+
+  roleCatalog(): Promise<Role[]> {
+    return this.#roles();
+  }
+
+  async #find(userName: string): Promise<OneUser | undefined> {
+    const hits = await this.#api.findByUsername(userName);
+    return hits.find((u) => u.username.toLowerCase() === userName.toLowerCase());
+  }
+
+  #mine(user: OneUser) {
+    return (user.roles ?? []).filter((r) => r.application_code === this.#app);
+  }
+
+  #others(user: OneUser): string[] {
+    return (user.roles ?? []).filter((r) => r.application_code !== this.#app).map((r) => r.id);
+  }
+
+  #toRemote(user: OneUser): RemoteUser {
+    const mine = this.#mine(user);
+    return {
+      remoteId: user.id,
+      userName: user.username,
+      email: user.email,
+      state: user.status !== "ACTIVE" || mine.length === 0 ? "disabled" : "active",
+      roles: mine.map((r) => r.name),
+      divisions: [],
+    };
+  }
+}
+
+const profileOf = (u: OneUser): OneProfile => ({ email: u.email, first_name: u.first_name ?? "", last_name: u.last_name ?? "" });
+
+/** DigiCert ONE Account Manager API (x-api-key), serving the four DigiCert ONE managers. */
+export const digicertOneProvider = {
+  name: "digicert-one",
+  services: ["trust-lifecycle", "software-trust", "document-trust", "iot-trust"],
+  capabilities: { reversibleDisable: true, divisions: false, singleRole: false },
+  defaultRateLimits: () => [...A.defaultRateLimits],
+  newClient(settings: ConnectionSettings, deps: HttpDeps): AccessClient {
+    const http = new DigiCertHttp(
+      {
+        service: settings.service,
+        // The four managers share one API key, so they share its windows.
+        limiterKey: "digicert-one",
+        baseUrl: settings.endpoint ?? DIGICERT_ONE_DEFAULT_ENDPOINT,
+        credential: settings.credentials,
+        windows: settings.rateLimits ?? digicertOneProvider.defaultRateLimits(),
+        auth: () => ({ "x-api-key": settings.credentials }),
+        parseError: parseDigiCertError,
+        endpoints: DIGICERT_ONE_ENDPOINTS,
+      },
+      deps,
+    );
+    return new DigiCertOneClient(settings.service, new AccountManagerApi(http));
+  },
+} satisfies ServiceProvider;
