@@ -40,6 +40,8 @@ export interface KubeStoreOptions {
   logger: Logger;
   /** Called after the caches stop, to release the connection. */
   close?: () => void;
+  /** False when the caches are shared (a Manager starts and stops them): start() then only waits for sync. */
+  ownsCaches?: boolean;
 }
 
 
@@ -83,12 +85,12 @@ export class KubeStore implements ScimStore {
 
   async start(): Promise<void> {
     const caches = [this.#o.users, this.#o.groups, this.#o.tenants];
-    for (const c of caches) c.start();
+    if (this.#o.ownsCaches !== false) for (const c of caches) c.start();
     await Promise.all(caches.map((c) => c.waitForSync()));
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.#o.users.stop(), this.#o.groups.stop(), this.#o.tenants.stop()]);
+    if (this.#o.ownsCaches !== false) await Promise.all([this.#o.users.stop(), this.#o.groups.stop(), this.#o.tenants.stop()]);
     this.#o.close?.();
   }
 
