@@ -34,7 +34,7 @@ export const ScimConfigSchema = z.object({
     })
     .prefault({})
     .describe("Throttling of failed authentication: past the limit, wrong tokens get 429 without a Secret read."),
-  renderCacheSize: z.number().int().min(0).default(50_000).describe("Rendered users kept for reads (the JSON of unchanged users is reused). Defaults to 50,000."),
+  renderCacheSize: z.number().int().min(0).default(20_000).describe("Rendered users kept for reads (the JSON of unchanged users is reused; about 1.5 KB each). Defaults to 20,000."),
   fieldManager: z.string().min(1).default("digicert-access-scim").describe("Field manager of the receiver's writes (status.scim)."),
   writeConcurrency: z.number().int().min(1).max(64).default(16).describe("Membership writes in flight for one group change. Defaults to 16."),
 });

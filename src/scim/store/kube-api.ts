@@ -53,8 +53,14 @@ export function statusOf(err: unknown): number | undefined {
 
 export const isStatus = (err: unknown, status: number) => statusOf(err) === status;
 
-/** Anything the API server refused that the client cannot fix becomes 503, so IdPs retry later. */
+/**
+ * A failed Kubernetes call as the IdP should see it: a value the API server refuses (422, 413) is
+ * the client's to fix and answers 4xx; anything else becomes 503 with Retry-After, so IdPs retry.
+ */
 export function unavailable(what: string, cause: unknown): ScimError {
+  const status = statusOf(cause);
+  if (status === 422) return new ScimError("SCIM_ERR_INVALID_VALUE", `${what}: the Kubernetes API refused the value`, { cause });
+  if (status === 413) return new ScimError("SCIM_ERR_PAYLOAD_TOO_LARGE", `${what}: the resource is too large to store`, { cause });
   return new ScimError("SCIM_ERR_UNAVAILABLE", `${what} failed`, { cause, headers: { "retry-after": "5" } });
 }
 
