@@ -29,7 +29,8 @@ export interface ScimReplica {
   close(): Promise<void>;
 }
 
-export async function startReplica(cluster: TestCluster, overrides: z.input<typeof ScimConfigSchema> = {}): Promise<ScimReplica> {
+/** `kubeConfig` replaces the cluster's, e.g. to go through a FaultProxy. */
+export async function startReplica(cluster: TestCluster, overrides: z.input<typeof ScimConfigSchema> = {}, kubeConfig = cluster.kc): Promise<ScimReplica> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -39,7 +40,7 @@ export async function startReplica(cluster: TestCluster, overrides: z.input<type
   });
   const logger = createLogger({ level: "debug", destination });
   const config = ScimConfigSchema.parse(overrides);
-  const store = createKubeScimStore({ kubeConfig: cluster.kc, config, logger, namespace: cluster.namespace });
+  const store = createKubeScimStore({ kubeConfig, config, logger, namespace: cluster.namespace });
   await store.start();
   const registry = createRegistry({ defaultMetrics: false });
   const app = buildScimServer({ store, logger, registry, config });
