@@ -130,7 +130,11 @@ export function listResponse(items: Json[], total: number, startIndex: number): 
   return { schemas: [LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: items.length, Resources: items };
 }
 
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]}");
+
 /** The same ListResponse, assembled from resources that are serialised already. */
-export function listResponseJson(items: string[], total: number, startIndex: number): string {
-  return `{"schemas":["${LIST_SCHEMA}"],"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${items.length},"Resources":[${items.join(",")}]}`;
+export function listResponseJson(items: Buffer[], total: number, startIndex: number): Buffer {
+  const head = Buffer.from(`{"schemas":["${LIST_SCHEMA}"],"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${items.length},"Resources":[`);
+  return Buffer.concat([head, ...items.flatMap((b, i) => (i === 0 ? [b] : [COMMA, b])), CLOSE]);
 }

@@ -7,7 +7,7 @@ import type { ResolvedPath, ResourceType } from "../schema/resource-types.js";
 import { schemaIdsOf } from "../schema/resource-types.js";
 import { ScimError, invalidSyntax, notFound } from "../scim-error.js";
 import type { ScimStore, Tenant } from "../store/store.js";
-import type { RenderCache, Rendered } from "./render-cache.js";
+import { rendered, type RenderCache, type Rendered } from "./render-cache.js";
 import { getCI, isObject, jsonDepth, type Json } from "../values.js";
 
 /** One authenticated request's view: its tenant, the externally visible base URL and the store. */
@@ -28,7 +28,7 @@ export interface ScimResult {
   status: number;
   body?: Json;
   /** The body already serialised (from the render cache); sent instead of `body`. */
-  json?: string;
+  json?: Buffer;
   location?: string;
   version?: string;
 }
@@ -111,8 +111,7 @@ export function mustExist<R>(rec: R | undefined, what: "User" | "Group", id: str
 
 /** A rendered resource cut down to the requested attributes, serialised. */
 export function projected(obj: Json, q: { attributes?: ResolvedPath[]; excludedAttributes?: ResolvedPath[] }): Rendered {
-  const out = project(obj, q.attributes, q.excludedAttributes);
-  return { obj: out, json: JSON.stringify(out) };
+  return rendered(project(obj, q.attributes, q.excludedAttributes));
 }
 
 /** The resourceVersion in an If-Match / If-None-Match value (`W/"123"`, `"123"`), or "*". */

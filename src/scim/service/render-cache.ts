@@ -1,9 +1,12 @@
 import type { Json } from "../values.js";
 
+/** A resource as SCIM JSON, and the same serialised as UTF-8 (what goes on the wire). */
 export interface Rendered {
   obj: Json;
-  json: string;
+  json: Buffer;
 }
+
+export const rendered = (obj: Json): Rendered => ({ obj, json: Buffer.from(JSON.stringify(obj)) });
 
 /**
  * Rendered users and their JSON, keyed by everything the rendering depends on (resourceVersion,
@@ -19,8 +22,7 @@ export class RenderCache {
   get(key: string, stamp: string, render: () => Json): Rendered {
     const hit = this.#entries.get(key);
     if (hit?.stamp === stamp) return hit;
-    const obj = render();
-    const entry = { obj, json: JSON.stringify(obj), stamp };
+    const entry = { ...rendered(render()), stamp };
     if (hit) this.#entries.delete(key);
     this.#entries.set(key, entry);
     if (this.#entries.size > this.max) {

@@ -23,7 +23,7 @@ export function search(ctx: ScimContext, body: unknown, only?: "Users" | "Groups
   const parsed = [USER_TYPE, GROUP_TYPE].map((t) => tryParse(body, t, limits));
   const usable = parsed.filter((p): p is { type: ResourceType; q: ListQuery } => "q" in p);
   if (usable.length === 0) throw (parsed[0] as { err: unknown }).err;
-  const all: string[] = [];
+  const all: Buffer[] = [];
   let first: ListQuery | undefined;
   for (const { type, q } of usable) {
     first ??= q;
