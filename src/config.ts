@@ -5,6 +5,7 @@ import { z } from "zod";
 import { OperatorError, messageOf } from "./errors.js";
 import { ProvidersConfigSchema } from "./providers/config.js";
 import { RuntimeConfigSchema } from "./runtime/config.js";
+import { ScimConfigSchema } from "./scim/config.js";
 
 /**
  * Every setting of the operator process, in one schema, parsed once at start-up, frozen, and passed
@@ -28,6 +29,7 @@ export const OperatorConfigSchema = z.object({
     .prefault({}),
   runtime: RuntimeConfigSchema.prefault({}).describe("Controller runtime tuning: lease timings, informers, shutdown."),
   providers: ProvidersConfigSchema.prefault({}).describe("Shared DigiCert HTTP layer: timeouts, retries, breaker."),
+  scim: ScimConfigSchema.prefault({}).describe("SCIM receiver limits, auth throttling and caches."),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
 
