@@ -14,6 +14,8 @@ export interface Claim {
   resourceVersion: string;
   /** The SCIM id of the resource that holds the value. */
   id: string;
+  /** When the claim was made (the API server's second-precision creationTimestamp), in ms. */
+  createdAt: number;
 }
 
 export type ClaimKind = "user" | "group";
@@ -59,7 +61,8 @@ export class Claims {
     const name = claimName(tenant, kind, value);
     try {
       const cm = await this.kube.request<ConfigMap>({ path: corePath("configmaps", namespace, name) });
-      return { name, resourceVersion: cm.metadata?.resourceVersion ?? "", id: cm.data?.id ?? "" };
+      const createdAt = Date.parse(String(cm.metadata?.creationTimestamp ?? ""));
+      return { name, resourceVersion: cm.metadata?.resourceVersion ?? "", id: cm.data?.id ?? "", createdAt: Number.isNaN(createdAt) ? 0 : createdAt };
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;

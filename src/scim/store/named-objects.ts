@@ -1,12 +1,22 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../observability/logger.js";
 import { ScimError } from "../scim-error.js";
-import type { Claims, ClaimKind } from "./claims.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Claim, Claims, ClaimKind } from "./claims.js";
 import { isStatus, unavailable, type KubeObject } from "./kube-api.js";
 import { GROUPS, USERS, isLive } from "./records.js";
 import { MAX_ATTEMPTS, checkVersion, precondition, throwNotFound } from "./states.js";
 import type { Tenant } from "./store.js";
 import type { ObjectWriter } from "./writer.js";
+
+/**
+ * A claim whose holder does not exist yet, or has no status yet, is either a create in progress on
+ * another replica (claim, object and status are three writes) or one that crashed between them.
+ * Within this grace a create in progress is waited for; after it the claim is treated as crashed
+ * (released or completed), so an IdP retry after a crash is never blocked for longer.
+ */
+const IN_PROGRESS_GRACE_MS = 5_000;
+const IN_PROGRESS_POLL_MS = 50;
 
 export type Kind = { kind: "DigiCertUser" | "ScimGroup"; plural: string; claim: ClaimKind };
 export const USER_KIND: Kind = { kind: "DigiCertUser", plural: USERS, claim: "user" };
@@ -43,7 +53,7 @@ export class NamedObjects {
       }
       const claim = await this.guard(() => this.claims.get(ns, t.ref.name, kind.claim, value), "reading a claim");
       if (!claim) continue;
-      const holder = await this.guard(() => this.writer.get(kind.plural, ns, claim.id), "reading the claim's holder");
+      const holder = await this.settledHolder(kind, ns, claim, value);
       if (!holder || !isLive(holder) || !holdsValue(holder, value)) {
         await this.guard(() => this.claims.release(ns, claim), "releasing a stale claim");
         continue;
@@ -70,13 +80,29 @@ export class NamedObjects {
       if (await this.guard(() => this.claims.create(ns, t.ref.name, kind.claim, value, id), "claiming a name")) return;
       const claim = await this.guard(() => this.claims.get(ns, t.ref.name, kind.claim, value), "reading a claim");
       if (!claim || claim.id === id) return;
-      const holder = await this.guard(() => this.writer.get(kind.plural, ns, claim.id), "reading the claim's holder");
+      const holder = await this.settledHolder(kind, ns, claim, value);
       if (holder && isLive(holder) && holdsValue(holder, value)) {
         throw new ScimError("SCIM_ERR_UNIQUENESS", `${value} is taken by another ${kind.claim} of this tenant`);
       }
       await this.guard(() => this.claims.release(ns, claim), "releasing a stale claim");
     }
     throw unavailable("claiming a name", new Error("the claim kept changing"));
+  }
+
+  /**
+   * The claim's holder once its writer has finished: while the claim is young and its holder is
+   * missing, has no status yet, or does not hold the value yet (a rename in progress), polls until it
+   * settles or the grace runs out. The claim's timestamp has second precision, so the wait is at most
+   * the grace plus a second.
+   */
+  async settledHolder(kind: Kind, ns: string, claim: Claim, value: string): Promise<KubeObject | undefined> {
+    const deadline = claim.createdAt + 1_000 + IN_PROGRESS_GRACE_MS;
+    for (;;) {
+      const holder = await this.guard(() => this.writer.get(kind.plural, ns, claim.id), "reading the claim's holder");
+      const settled = holder !== undefined && isLive(holder) && hasScimStatus(holder) && holdsValue(holder, value);
+      if (settled || (holder !== undefined && !isLive(holder)) || Date.now() >= deadline) return holder;
+      await sleep(IN_PROGRESS_POLL_MS);
+    }
   }
 
   /**
@@ -118,6 +144,8 @@ export class NamedObjects {
     }
   }
 }
+
+const hasScimStatus = (holder: KubeObject) => (holder.status as { scim?: unknown } | undefined)?.scim !== undefined;
 
 function holdsValue(holder: KubeObject, value: string): boolean {
   const scim = (holder.status as { scim?: { userName?: string; displayName?: string } } | undefined)?.scim;
