@@ -1,0 +1,158 @@
+import type { DigiCertUser, ScimTenant, ServiceName } from "../../api/v1alpha1/index.js";
+import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler } from "../../runtime/index.js";
+import { objectKey } from "../../runtime/index.js";
+import { CONTROLLER_ERRORS, ControllerError } from "../errors.js";
+import type { ControllerContext } from "../shared/context.js";
+import { DEPROVISION_FINALIZER, sameJson, type EventInput } from "../shared/kube-writes.js";
+import { BY_TENANT, tenantKey } from "../shared/resources.js";
+import { deprovisionPaused, readGuard } from "../scim-tenant/deprovision-guard.js";
+import { applyServicePlan, type ServiceOutcome } from "./apply.js";
+import { desiredAccess } from "./desired-access.js";
+import type { DriftHints } from "./drift-hints.js";
+import { planUser, type ServicePlan, type ServiceStatus } from "./plan.js";
+import { composeStatus, groupsSummary, syncedCondition, tenantMissingStatus, type UserStatus } from "./status.js";
+
+/** How long a tenant's guard reading is reused: a burst of deactivations must not count the tenant's users once per user. */
+const GUARD_READING_TTL_MS = 1_000;
+
+/**
+ * DigiCertUser: computes the user's desired access, applies only the difference through the
+ * providers, and records per-service results, conditions and Events. Status is written once per
+ * reconcile and only when it changed, so a user that is already in sync costs no API call at all.
+ */
+export class DigiCertUserReconciler implements Reconciler {
+  readonly #guardReadings = new Map<string, { at: number; paused: boolean }>();
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly hints: DriftHints,
+    /** Asks the ScimTenant controller to latch a guard that has just been exceeded. */
+    private readonly onGuardExceeded: (namespace: string, tenant: string) => void,
+  ) {}
+
+  async reconcile(request: ReconcileRequest, { logger }: ReconcileContext): Promise<ReconcileResult> {
+    const { informers, writes, config } = this.ctx;
+    const namespace = request.namespace ?? "";
+    let user = informers.users.get(namespace, request.name);
+    const key = `${namespace}/${request.name}`;
+    if (!user) {
+      this.hints.clear(key);
+      return {};
+    }
+    const deleting = user.metadata.deletionTimestamp !== undefined;
+    const finalizers = user.metadata.finalizers ?? [];
+    // Between the receiver's create and its status write there is nothing to act on yet.
+    if (!user.status?.scim && !deleting) return {};
+    if (deleting && !finalizers.includes(DEPROVISION_FINALIZER)) return {};
+
+    const now = this.ctx.now();
+    const tenant = informers.tenants.get(namespace, user.spec.tenantRef.name);
+    if (!tenant) {
+      // A deleted tenant never wipes access: nothing is called, the finalizer stays.
+      const status = tenantMissingStatus(user, now);
+      await this.#writeStatus(user, status, [{ type: "Warning", reason: "TenantNotFound", message: `ScimTenant ${user.spec.tenantRef.name} not found; DigiCert access left as it is` }]);
+      return {};
+    }
+    if (tenant.spec.suspend || user.spec.suspend) return {};
+
+    if (!deleting && !finalizers.includes(DEPROVISION_FINALIZER)) {
+      const written = await writes.setFinalizers<DigiCertUser & KubeObject>("DigiCertUser", user, [...finalizers, DEPROVISION_FINALIZER]);
+      if (!written) return {};
+      user = informers.users.applyWrite(written);
+    }
+
+    const tk = tenantKey(namespace, tenant.metadata.name);
+    const groupOf = (id: string) => informers.groups.get(namespace, id);
+    const desired = deleting
+      ? []
+      : desiredAccess({
+          user,
+          tenant,
+          mappings: informers.mappings.byIndex(BY_TENANT, tk),
+          groups: (user.status?.scim?.groups ?? []).flatMap((g) => groupOf(g.value) ?? []),
+          now,
+        }).access;
+    const drift = this.hints.get(key);
+    const plans = planUser({ user, tenant, desired, now, drift, guardPaused: () => this.#guardPaused(tenant, now) });
+
+    const outcomes = tenant.spec.dryRun ? plans.map(planned) : await this.#apply(plans, user, tenant, now);
+    const entries = outcomes.flatMap((o) => (o.entry ? [o.entry] : []));
+    const graceUntil = plans.flatMap((p) => (p.action.kind === "grace" ? [p.action.untilMs] : []))[0];
+    const synced = syncedCondition(outcomes, { dryRun: tenant.spec.dryRun, graceUntil });
+    const events = outcomes.flatMap((o) => (o.event ? [o.event] : []));
+    const succeeded = plans.filter((p, i) => !outcomes[i]!.failure && p.action.kind !== "keep").map((p) => p.service);
+    this.hints.clear(key, succeeded.filter((s) => drift.has(s)) as ServiceName[]);
+
+    if (deleting && outcomes.every((o) => !o.failure)) {
+      // In dry-run nothing was applied, so there is nothing to take back before the object goes.
+      for (const event of events) await writes.event(user, event);
+      await writes.setFinalizers("DigiCertUser", user, finalizers.filter((f) => f !== DEPROVISION_FINALIZER));
+      this.hints.clear(key);
+      logger.info({ services: succeeded }, "deprovisioned on delete; finalizer removed");
+      return {};
+    }
+
+    const status = composeStatus({ user, desired, entries, synced, groups: groupsSummary(user, groupOf), now });
+    const previous = user.status?.conditions?.find((c) => c.type === "Synced");
+    if (synced.status !== "True" && synced.reason !== "DryRun" && (previous?.reason !== synced.reason || previous.status !== synced.status) && !events.some((e) => e.type === "Warning")) {
+      events.push({ type: "Warning", reason: synced.reason, message: synced.message });
+    }
+    await this.#writeStatus(user, status, events);
+
+    const failures = outcomes.flatMap((o) => (o.failure ? [o.failure] : []));
+    if (failures.some((f) => f.kind === "retry")) {
+      // Thrown after the status write, so status says why while the controller backs off.
+      throw new ControllerError(CONTROLLER_ERRORS.SYNC_FAILED, failures.map((f) => f.message).join("; "));
+    }
+    if (failures.some((f) => f.kind === "auth")) return { requeueAfterMs: config.retryAfterAuthFailureMs };
+    if (graceUntil !== undefined) return { requeueAfterMs: Math.max(1, graceUntil - now.getTime()) };
+    return {};
+  }
+
+  async #apply(plans: ServicePlan[], user: DigiCertUser, tenant: ScimTenant, now: Date): Promise<ServiceOutcome[]> {
+    return Promise.all(
+      plans.map((plan) =>
+        applyServicePlan(plan, { user, tenant, now, metrics: this.ctx.metrics, client: () => this.ctx.connections.client(tenant, plan.service) }),
+      ),
+    );
+  }
+
+  #guardPaused(tenant: ScimTenant, now: Date): boolean {
+    const key = objectKey(tenant as unknown as KubeObject);
+    const cached = this.#guardReadings.get(key);
+    if (tenant.status?.deprovisionGuard?.tripped) return true;
+    if (cached && now.getTime() - cached.at < GUARD_READING_TTL_MS) return cached.paused;
+    const reading = readGuard(tenant, this.ctx.informers.users.byIndex(BY_TENANT, tenantKey(tenant.metadata.namespace, tenant.metadata.name)), now);
+    const paused = deprovisionPaused(tenant, reading);
+    this.#guardReadings.set(key, { at: now.getTime(), paused });
+    if (reading.exceeded) this.onGuardExceeded(tenant.metadata.namespace ?? "", tenant.metadata.name);
+    return paused;
+  }
+
+  async #writeStatus(user: DigiCertUser, status: UserStatus, events: EventInput[]): Promise<void> {
+    const { scim: _scim, ...current } = user.status ?? {};
+    if (!sameJson(status, current)) {
+      const written = await this.ctx.writes.applyStatus<DigiCertUser & KubeObject>("DigiCertUser", user.metadata.namespace ?? "", user.metadata.name, { ...status });
+      this.ctx.informers.users.applyWrite(written);
+    }
+    for (const event of events) await this.ctx.writes.event(user, event);
+  }
+}
+
+/** Dry-run: the action becomes a Planned status entry; DigiCert is not called. */
+function planned(plan: ServicePlan): ServiceOutcome {
+  const { service, want, current, action } = plan;
+  const describe: Record<ServicePlan["action"]["kind"], string | undefined> = {
+    keep: undefined,
+    drop: undefined,
+    ensure: `would grant ${want?.roles?.join(", ")}`,
+    disable: "would disable the user",
+    delete: "would delete the user",
+    paused: "would deprovision, but the mass-deprovision guard holds it",
+    grace: "would deprovision after the grace period",
+  };
+  const message = describe[action.kind];
+  if (message === undefined) return { entry: action.kind === "keep" ? current : undefined, idle: true };
+  const entry: ServiceStatus = { service, ...(want?.roles ? { roles: want.roles } : {}), ...(want?.divisions ? { divisions: want.divisions } : {}), state: "Planned", message };
+  return { entry, idle: true };
+}

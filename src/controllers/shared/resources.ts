@@ -1,0 +1,93 @@
+import type { DigiCertUser, GroupMapping, ScimGroup, ScimTenant } from "../../api/v1alpha1/index.js";
+import { GROUP, VERSION } from "../../api/v1alpha1/index.js";
+import { Informer, type KubeClient, type KubeObject, collectionPath, stripManagedFields } from "../../runtime/index.js";
+import type { Logger } from "../../observability/logger.js";
+
+/** The kinds the controllers read, with their plural names. */
+export const PLURALS = {
+  ScimTenant: "scimtenants",
+  GroupMapping: "groupmappings",
+  DigiCertUser: "digicertusers",
+  ScimGroup: "scimgroups",
+} as const;
+export type Kind = keyof typeof PLURALS;
+
+/** The label the SCIM receiver puts on the objects it creates (src/scim/store/claims.ts). */
+export const TENANT_LABEL = "scim.digicert-access.io/tenant";
+
+/** Index names; values are "namespace/name" of the tenant, group or Secret. */
+export const BY_TENANT = "tenant";
+export const BY_GROUP = "group";
+export const BY_SECRET = "secret";
+
+export interface Secret extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface ControllerInformers {
+  tenants: Informer<ScimTenant & KubeObject>;
+  mappings: Informer<GroupMapping & KubeObject>;
+  users: Informer<DigiCertUser & KubeObject>;
+  groups: Informer<ScimGroup & KubeObject>;
+  secrets: Informer<Secret>;
+}
+
+export const objectPath = (kind: Kind, namespace: string, name: string, sub?: "status") =>
+  `${collectionPath({ group: GROUP, version: VERSION, plural: PLURALS[kind], namespace })}/${encodeURIComponent(name)}${sub ? `/${sub}` : ""}`;
+
+export const tenantKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
+export const tenantKeyOf = (obj: { metadata: { namespace?: string }; spec: { tenantRef: { name: string } } }) =>
+  tenantKey(obj.metadata.namespace, obj.spec.tenantRef.name);
+
+/**
+ * Keeps only what the controllers read of a DigiCertUser: the SCIM state the desired access and the
+ * provider identity need, and the controller's own status. Everything else the IdP sent (addresses,
+ * photos, extensions…) stays in the API server; dropping it here is most of the per-user memory.
+ */
+export function slimUser(obj: KubeObject): DigiCertUser & KubeObject {
+  const user = stripManagedFields(obj) as unknown as DigiCertUser;
+  const scim = user.status?.scim;
+  if (!scim) return user as DigiCertUser & KubeObject;
+  const primary = <T extends { primary?: boolean; value?: string }>(xs: T[] | undefined) => {
+    const pick = xs?.find((x) => x.primary) ?? xs?.[0];
+    return pick?.value === undefined ? undefined : [{ value: pick.value, primary: true }];
+  };
+  const slim = {
+    userName: scim.userName,
+    active: scim.active,
+    ...(scim.name ? { name: { givenName: scim.name.givenName, familyName: scim.name.familyName } } : {}),
+    ...(scim.displayName !== undefined ? { displayName: scim.displayName } : {}),
+    ...(scim.title !== undefined ? { title: scim.title } : {}),
+    ...(primary(scim.emails) ? { emails: primary(scim.emails) } : {}),
+    ...(primary(scim.phoneNumbers) ? { phoneNumbers: primary(scim.phoneNumbers) } : {}),
+    ...(scim.groups ? { groups: scim.groups.map((g) => ({ value: g.value })) } : {}),
+    ...(scim.deactivatedAt !== undefined ? { deactivatedAt: scim.deactivatedAt } : {}),
+  };
+  return { ...user, status: { ...user.status, scim: slim } } as DigiCertUser & KubeObject;
+}
+
+/** Builds the five informers the controllers share, with the indexes they look things up by. */
+export function createInformers(client: KubeClient, options: { namespace?: string; logger?: Logger; relistIntervalMs?: number }): ControllerInformers {
+  const ns = options.namespace;
+  const common = { client, logger: options.logger, relistIntervalMs: options.relistIntervalMs };
+  const crd = <T extends KubeObject>(kind: Kind, transform?: (obj: KubeObject) => T) =>
+    new Informer<T>({ ...common, name: PLURALS[kind], path: collectionPath({ group: GROUP, version: VERSION, plural: PLURALS[kind], namespace: ns }), transform });
+  const informers: ControllerInformers = {
+    tenants: crd("ScimTenant"),
+    mappings: crd("GroupMapping"),
+    users: crd("DigiCertUser", slimUser),
+    groups: crd("ScimGroup"),
+    secrets: new Informer<Secret>({ ...common, name: "secrets", path: collectionPath({ group: "", version: "v1", plural: "secrets", namespace: ns }) }),
+  };
+  informers.users.addIndex(BY_TENANT, (u) => [tenantKeyOf(u)]);
+  informers.users.addIndex(BY_GROUP, (u) => (u.status?.scim?.groups ?? []).map((g) => `${u.metadata.namespace}/${g.value}`));
+  informers.mappings.addIndex(BY_TENANT, (m) => [tenantKeyOf(m)]);
+  informers.groups.addIndex(BY_TENANT, (g) => [tenantKeyOf(g)]);
+  informers.tenants.addIndex(BY_SECRET, (t) => secretNamesOf(t).map((s) => `${t.metadata.namespace}/${s}`));
+  return informers;
+}
+
+/** Every Secret a tenant reads: SCIM tokens and per-service credentials. */
+export const secretNamesOf = (tenant: ScimTenant): string[] => [
+  ...new Set([...tenant.spec.scim.tokenSecretRefs.map((r) => r.name), ...tenant.spec.services.map((s) => s.credentialsSecretRef.name)]),
+];
