@@ -1,19 +1,15 @@
 import type { DigiCertUser, ScimTenant, ServiceName } from "../../api/v1alpha1/index.js";
 import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler } from "../../runtime/index.js";
-import { objectKey } from "../../runtime/index.js";
 import { CONTROLLER_ERRORS, ControllerError } from "../errors.js";
 import type { ControllerContext } from "../shared/context.js";
 import { DEPROVISION_FINALIZER, sameJson, type EventInput } from "../shared/kube-writes.js";
 import { BY_TENANT, tenantKey } from "../shared/resources.js";
-import { deprovisionPaused, readGuard } from "../scim-tenant/deprovision-guard.js";
+import { deprovisionPaused, guardReading } from "../scim-tenant/deprovision-guard.js";
 import { applyServicePlan, type ServiceOutcome } from "./apply.js";
 import { desiredAccess } from "./desired-access.js";
 import type { DriftHints } from "./drift-hints.js";
 import { planUser, type ServicePlan, type ServiceStatus } from "./plan.js";
 import { composeStatus, groupsSummary, syncedCondition, tenantMissingStatus, type UserStatus } from "./status.js";
-
-/** How long a tenant's guard reading is reused: a burst of deactivations must not count the tenant's users once per user. */
-const GUARD_READING_TTL_MS = 1_000;
 
 /**
  * DigiCertUser: computes the user's desired access, applies only the difference through the
@@ -21,8 +17,6 @@ const GUARD_READING_TTL_MS = 1_000;
  * reconcile and only when it changed, so a user that is already in sync costs no API call at all.
  */
 export class DigiCertUserReconciler implements Reconciler {
-  readonly #guardReadings = new Map<string, { at: number; paused: boolean }>();
-
   constructor(
     private readonly ctx: ControllerContext,
     private readonly hints: DriftHints,
@@ -118,15 +112,11 @@ export class DigiCertUserReconciler implements Reconciler {
   }
 
   #guardPaused(tenant: ScimTenant, now: Date): boolean {
-    const key = objectKey(tenant as unknown as KubeObject);
-    const cached = this.#guardReadings.get(key);
     if (tenant.status?.deprovisionGuard?.tripped) return true;
-    if (cached && now.getTime() - cached.at < GUARD_READING_TTL_MS) return cached.paused;
-    const reading = readGuard(tenant, this.ctx.informers.users.byIndex(BY_TENANT, tenantKey(tenant.metadata.namespace, tenant.metadata.name)), now);
-    const paused = deprovisionPaused(tenant, reading);
-    this.#guardReadings.set(key, { at: now.getTime(), paused });
+    if (!tenant.spec.deprovision.guard) return false;
+    const reading = guardReading(this.ctx, tenant, now);
     if (reading.exceeded) this.onGuardExceeded(tenant.metadata.namespace ?? "", tenant.metadata.name);
-    return paused;
+    return deprovisionPaused(tenant, reading);
   }
 
   async #writeStatus(user: DigiCertUser, status: UserStatus, events: EventInput[]): Promise<void> {

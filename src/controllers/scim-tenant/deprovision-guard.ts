@@ -1,5 +1,7 @@
 import type { DigiCertUser, ScimTenant } from "../../api/v1alpha1/index.js";
+import type { ControllerContext } from "../shared/context.js";
 import { parseDuration } from "../shared/duration.js";
+import { BY_DEPROVISIONING, BY_TENANT, tenantKey } from "../shared/resources.js";
 
 /**
  * The annotation a person sets on a ScimTenant to approve the deactivations that tripped its
@@ -27,20 +29,20 @@ function deprovisionedAt(user: DigiCertUser): number | undefined {
 
 /**
  * Counts the tenant's deactivations inside the guard's window (DESIGN invariant 7). Pure: the caller
- * passes the tenant's users from the cache. Without a guard configured nothing is ever exceeded.
+ * passes the tenant's inactive or deleted users from the cache (`candidates`) and how many users the
+ * tenant has. Without a guard configured nothing is ever exceeded.
  */
-export function readGuard(tenant: ScimTenant, users: readonly DigiCertUser[], now: Date): GuardReading {
+export function readGuard(tenant: ScimTenant, candidates: readonly DigiCertUser[], total: number, now: Date): GuardReading {
   const guard = tenant.spec.deprovision.guard;
-  if (!guard) return { count: 0, total: users.length, exceeded: false, message: "no guard configured" };
+  if (!guard) return { count: 0, total, exceeded: false, message: "no guard configured" };
   const since = now.getTime() - parseDuration(guard.window);
   const approved = tenant.status?.deprovisionGuard?.approvedThrough;
   const floor = Math.max(since, approved ? Date.parse(approved) : -Infinity);
   let count = 0;
-  for (const user of users) {
+  for (const user of candidates) {
     const at = deprovisionedAt(user);
     if (at !== undefined && at > floor) count++;
   }
-  const total = users.length;
   const overCount = guard.maxDeactivations !== undefined && count > guard.maxDeactivations;
   const overPercent = guard.maxPercent !== undefined && total > 0 && count * 100 > guard.maxPercent * total;
   const limits = [
@@ -54,3 +56,10 @@ export function readGuard(tenant: ScimTenant, users: readonly DigiCertUser[], no
 /** True while deprovisioning of this tenant must wait: tripped (latched) in status, or exceeded now. */
 export const deprovisionPaused = (tenant: ScimTenant, reading: GuardReading): boolean =>
   tenant.status?.deprovisionGuard?.tripped === true || reading.exceeded;
+
+/** readGuard over the informer cache: the tenant's deactivated or deleted users, and its user count. */
+export function guardReading(ctx: Pick<ControllerContext, "informers">, tenant: ScimTenant, now: Date): GuardReading {
+  const key = tenantKey(tenant.metadata.namespace, tenant.metadata.name);
+  const users = ctx.informers.users;
+  return readGuard(tenant, users.byIndex(BY_DEPROVISIONING, key), users.byIndex(BY_TENANT, key).length, now);
+}

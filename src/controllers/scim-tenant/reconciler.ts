@@ -8,7 +8,7 @@ import type { ControllerContext } from "../shared/context.js";
 import { parseDuration } from "../shared/duration.js";
 import { sameJson } from "../shared/kube-writes.js";
 import { BY_TENANT, tenantKey } from "../shared/resources.js";
-import { APPROVE_DEPROVISION_ANNOTATION, readGuard } from "./deprovision-guard.js";
+import { APPROVE_DEPROVISION_ANNOTATION, guardReading } from "./deprovision-guard.js";
 
 type TenantStatus = NonNullable<ScimTenant["status"]>;
 type CredentialCheck = Pick<Condition, "status" | "reason" | "message">;
@@ -56,7 +56,7 @@ export class ScimTenantReconciler implements Reconciler {
       delete guard.since;
       events.push({ type: "Normal", reason: "DeprovisionApproved", message: `deprovisioning approved (${approval.slice(0, 200)}); paused users are deprovisioned now` });
     }
-    const reading = readGuard({ ...tenant, status: { ...tenant.status, deprovisionGuard: guard } }, users, now);
+    const reading = guardReading(this.ctx, { ...tenant, status: { ...tenant.status, deprovisionGuard: guard } }, now);
     metrics.deactivationsInWindow.set({ namespace, tenant: request.name }, reading.count);
     if (reading.exceeded && !guard.tripped) {
       guard.tripped = true;

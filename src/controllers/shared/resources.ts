@@ -19,6 +19,8 @@ export const TENANT_LABEL = "scim.digicert-access.io/tenant";
 export const BY_TENANT = "tenant";
 export const BY_GROUP = "group";
 export const BY_SECRET = "secret";
+/** Users the IdP deactivated or deleted, by tenant: what the mass-deprovision guard counts. */
+export const BY_DEPROVISIONING = "deprovisioning";
 
 export interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -80,6 +82,7 @@ export function createInformers(client: KubeClient, options: { namespace?: strin
     secrets: new Informer<Secret>({ ...common, name: "secrets", path: collectionPath({ group: "", version: "v1", plural: "secrets", namespace: ns }) }),
   };
   informers.users.addIndex(BY_TENANT, (u) => [tenantKeyOf(u)]);
+  informers.users.addIndex(BY_DEPROVISIONING, (u) => (u.metadata.deletionTimestamp !== undefined || u.status?.scim?.active === false ? [tenantKeyOf(u)] : []));
   informers.users.addIndex(BY_GROUP, (u) => (u.status?.scim?.groups ?? []).map((g) => `${u.metadata.namespace}/${g.value}`));
   informers.mappings.addIndex(BY_TENANT, (m) => [tenantKeyOf(m)]);
   informers.groups.addIndex(BY_TENANT, (g) => [tenantKeyOf(g)]);

@@ -4,7 +4,7 @@ import { setupControllers, type SetupOptions, type SetupResult } from "../../../
 import { createLogger } from "../../../src/observability/logger.js";
 import { createRegistry } from "../../../src/observability/metrics.js";
 import { createProviderRegistry } from "../../../src/providers/index.js";
-import { KubeClient, Manager } from "../../../src/runtime/index.js";
+import { KubeClient, Manager, RuntimeMetrics } from "../../../src/runtime/index.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import type { CallRecord } from "../../../src/simulator/faults.js";
 import { testCluster, type TestCluster } from "../../helpers/kube.js";
@@ -55,6 +55,7 @@ export async function startOperator(prefix: string, s: RunningSimulator, over: P
     registry: createProviderRegistry(),
     providersConfig: testHttpConfig({ maxAttempts: 2, breaker: { failureThreshold: 1000, openMs: 100 } }),
     metricsRegistry: registry,
+    runtimeMetrics: new RuntimeMetrics(registry),
     logger,
     namespace: ns,
     ...over,
