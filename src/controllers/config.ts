@@ -29,12 +29,6 @@ export const ControllersConfigSchema = z.object({
     .min(1000)
     .default(300_000)
     .describe("When DigiCert refuses a tenant's credentials, retry its users this long after (a Secret change retries at once). Defaults to 300000."),
-  catalogTtlMs: z
-    .number()
-    .int()
-    .min(0)
-    .default(600_000)
-    .describe("How long a service's role catalog is trusted before GroupMappings re-read it. Defaults to 600000."),
   resyncConcurrency: z
     .number()
     .int()

@@ -1,4 +1,3 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
 import type { DigiCertUser, GroupMapping, ScimGroup, ScimTenant } from "../api/v1alpha1/index.js";
 import type { Logger } from "../observability/logger.js";
@@ -23,8 +22,6 @@ import { BY_GROUP, BY_SECRET, BY_TENANT, type ControllerInformers, createInforme
 export interface SetupOptions {
   manager: Manager;
   kubeClient: KubeClient;
-  /** Kept for symmetry with the other subsystems' setup; the controllers talk through kubeClient. */
-  kc?: KubeConfig;
   registry: ProviderRegistry;
   providersConfig: ProvidersConfig;
   /** The process's prom-client registry (controllers' and providers' metrics). */

@@ -44,7 +44,9 @@ export class DigiCertUserReconciler implements Reconciler {
     if (!tenant) {
       // A deleted tenant never wipes access: nothing is called, the finalizer stays.
       const status = tenantMissingStatus(user, now);
-      await this.#writeStatus(user, status, [{ type: "Warning", reason: "TenantNotFound", message: `ScimTenant ${user.spec.tenantRef.name} not found; DigiCert access left as it is` }]);
+      const known = user.status?.conditions?.some((c) => c.type === "Ready" && c.reason === "TenantNotFound");
+      const event: EventInput = { type: "Warning", reason: "TenantNotFound", message: `ScimTenant ${user.spec.tenantRef.name} not found; DigiCert access left as it is` };
+      await this.#writeStatus(user, status, known ? [] : [event]);
       return {};
     }
     if (tenant.spec.suspend || user.spec.suspend) return {};

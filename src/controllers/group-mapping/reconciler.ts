@@ -1,4 +1,4 @@
-import type { Condition, GroupMapping } from "../../api/v1alpha1/index.js";
+import type { Condition, GroupMapping, ScimTenant } from "../../api/v1alpha1/index.js";
 import { setCondition } from "../../api/v1alpha1/index.js";
 import { isProviderError, PROVIDER_ERRORS } from "../../providers/index.js";
 import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler } from "../../runtime/index.js";
@@ -63,7 +63,7 @@ export class GroupMappingReconciler implements Reconciler {
     return grants.reason === "ServiceUnavailable" ? { requeueAfterMs: CATALOG_RETRY_MS } : {};
   }
 
-  async #checkGrants(mapping: GroupMapping, tenant: NonNullable<ReturnType<ControllerContext["informers"]["tenants"]["get"]>>, logger: ReconcileContext["logger"]): Promise<Check> {
+  async #checkGrants(mapping: GroupMapping, tenant: ScimTenant, logger: ReconcileContext["logger"]): Promise<Check> {
     const enabled = new Set(tenant.spec.services.map((s) => s.service));
     const notEnabled = mapping.spec.grants.filter((g) => !enabled.has(g.service)).map((g) => g.service);
     if (notEnabled.length > 0) {
@@ -85,9 +85,7 @@ export class GroupMappingReconciler implements Reconciler {
             ? "ServiceUnavailable"
             : isProviderError(err, PROVIDER_ERRORS.AUTH_FAILED)
               ? "AuthenticationFailed"
-              : isOperatorError(err)
-                ? "CatalogUnavailable"
-                : "CatalogUnavailable";
+              : "CatalogUnavailable";
         return { status: reason === "ServiceUnavailable" ? "Unknown" : "False", reason, message: `${service}: role catalog could not be read: ${messageOf(err)}` };
       }
     }
