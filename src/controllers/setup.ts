@@ -132,7 +132,16 @@ export function setupControllers(options: SetupOptions): SetupResult {
   informers.users.on("update", (a, b) => membershipChanged(a, b));
 
   // --- DigiCertUser: its own changes, and exactly the users a mapping, group or tenant change affects.
-  userController.watch(informers.users);
+  // The user's own changes, except the controller's writes (status, finalizer): those change
+  // nothing the reconcile reads and would only cost a second, idle pass per write.
+  userController.watch(informers.users, () => []);
+  const enqueueUser = (u: DigiCertUser) => userController.enqueue({ namespace: u.metadata.namespace, name: u.metadata.name });
+  informers.users.on("add", enqueueUser);
+  informers.users.on("delete", enqueueUser);
+  informers.users.on("update", (a, b) => {
+    const inputs = (u: DigiCertUser) => [u.metadata.generation, u.metadata.deletionTimestamp, u.spec, u.status?.scim];
+    if (!sameJson(inputs(a), inputs(b))) enqueueUser(b);
+  });
   const membersOf = (groups: ScimGroup[]) => {
     const out = new Map<string, ReconcileRequest>();
     for (const g of groups) for (const u of users.byIndex(BY_GROUP, `${g.metadata.namespace}/${g.metadata.name}`)) out.set(u.metadata.name, { namespace: u.metadata.namespace, name: u.metadata.name });

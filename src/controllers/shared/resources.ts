@@ -1,6 +1,7 @@
 import type { DigiCertUser, GroupMapping, ScimGroup, ScimTenant } from "../../api/v1alpha1/index.js";
 import { GROUP, VERSION } from "../../api/v1alpha1/index.js";
-import { Informer, type KubeClient, type KubeObject, collectionPath, stripManagedFields } from "../../runtime/index.js";
+import { Informer, type KubeClient, type KubeObject, collectionPath } from "../../runtime/index.js";
+import { slimUser } from "./slim-user.js";
 import type { Logger } from "../../observability/logger.js";
 
 /** The kinds the controllers read, with their plural names. */
@@ -40,33 +41,6 @@ export const objectPath = (kind: Kind, namespace: string, name: string, sub?: "s
 export const tenantKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
 export const tenantKeyOf = (obj: { metadata: { namespace?: string }; spec: { tenantRef: { name: string } } }) =>
   tenantKey(obj.metadata.namespace, obj.spec.tenantRef.name);
-
-/**
- * Keeps only what the controllers read of a DigiCertUser: the SCIM state the desired access and the
- * provider identity need, and the controller's own status. Everything else the IdP sent (addresses,
- * photos, extensions…) stays in the API server; dropping it here is most of the per-user memory.
- */
-export function slimUser(obj: KubeObject): DigiCertUser & KubeObject {
-  const user = stripManagedFields(obj) as unknown as DigiCertUser;
-  const scim = user.status?.scim;
-  if (!scim) return user as DigiCertUser & KubeObject;
-  const primary = <T extends { primary?: boolean; value?: string }>(xs: T[] | undefined) => {
-    const pick = xs?.find((x) => x.primary) ?? xs?.[0];
-    return pick?.value === undefined ? undefined : [{ value: pick.value, primary: true }];
-  };
-  const slim = {
-    userName: scim.userName,
-    active: scim.active,
-    ...(scim.name ? { name: { givenName: scim.name.givenName, familyName: scim.name.familyName } } : {}),
-    ...(scim.displayName !== undefined ? { displayName: scim.displayName } : {}),
-    ...(scim.title !== undefined ? { title: scim.title } : {}),
-    ...(primary(scim.emails) ? { emails: primary(scim.emails) } : {}),
-    ...(primary(scim.phoneNumbers) ? { phoneNumbers: primary(scim.phoneNumbers) } : {}),
-    ...(scim.groups ? { groups: scim.groups.map((g) => ({ value: g.value })) } : {}),
-    ...(scim.deactivatedAt !== undefined ? { deactivatedAt: scim.deactivatedAt } : {}),
-  };
-  return { ...user, status: { ...user.status, scim: slim } } as DigiCertUser & KubeObject;
-}
 
 /** Builds the five informers the controllers share, with the indexes they look things up by. */
 export function createInformers(client: KubeClient, options: { namespace?: string; logger?: Logger; relistIntervalMs?: number }): ControllerInformers {
