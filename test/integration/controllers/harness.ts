@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { API_VERSION, type DigiCertUser, type ScimTenant } from "../../../src/api/v1alpha1/index.js";
 import { setupControllers, type SetupOptions, type SetupResult } from "../../../src/controllers/index.js";
 import { createLogger } from "../../../src/observability/logger.js";
@@ -143,3 +144,27 @@ export const condition = (obj: { status?: { conditions?: { type: string; status:
   obj?.status?.conditions?.find((c) => c.type === type);
 
 export const serviceState = (user: User | undefined, service: string) => user?.status?.services?.find((s) => s.service === service);
+
+/**
+ * The per-file lifecycle every controller test uses: one simulator for the file, and per test a
+ * fresh namespace with the controllers running against it and an emptied simulator.
+ */
+export function useOperator(prefix: string) {
+  const ctx = {} as { s: RunningSimulator; op: Operator; k: ReturnType<typeof kube> };
+  beforeAll(async () => {
+    ctx.s = await simulator();
+  });
+  afterAll(() => ctx.s.close());
+  beforeEach(async () => {
+    ctx.s.sim.reset();
+    ctx.op = await startOperator(prefix, ctx.s);
+    ctx.k = kube(ctx.op);
+  });
+  afterEach(() => ctx.op.stop());
+  return ctx;
+}
+
+/** The value of one exposition line (name plus labels, as prom-client prints them), NaN when absent. */
+export async function metricValue(op: Operator, line: string): Promise<number> {
+  return Number((await op.metrics()).split("\n").find((l) => l.startsWith(line))?.split(" ").at(-1) ?? NaN);
+}
