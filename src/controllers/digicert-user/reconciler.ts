@@ -101,8 +101,10 @@ export class DigiCertUserReconciler implements Reconciler {
       throw new ControllerError(CONTROLLER_ERRORS.SYNC_FAILED, failures.map((f) => f.message).join("; "));
     }
     if (failures.some((f) => f.kind === "auth")) return { requeueAfterMs: config.retryAfterAuthFailureMs };
-    if (graceUntil !== undefined) return { requeueAfterMs: Math.max(1, graceUntil - now.getTime()) };
-    return {};
+    // Nothing else announces the end of a grace period or of a break-glass override.
+    const expiresAt = Date.parse(user.spec.overrides?.expiresAt ?? "");
+    const wakeAt = Math.min(graceUntil ?? Infinity, expiresAt > now.getTime() ? expiresAt : Infinity);
+    return wakeAt === Infinity ? {} : { requeueAfterMs: Math.max(1, wakeAt - now.getTime()) };
   }
 
   async #apply(plans: ServicePlan[], user: DigiCertUser, tenant: ScimTenant, now: Date): Promise<ServiceOutcome[]> {

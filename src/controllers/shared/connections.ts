@@ -14,7 +14,7 @@ export function readSecret(secrets: Informer<Secret>, namespace: string, ref: Se
   const secret = secrets.get(namespace, ref.name);
   if (!secret) throw new ControllerError(CONTROLLER_ERRORS.SECRET_MISSING, `Secret ${ref.name} not found`);
   const encoded = secret.data?.[ref.key];
-  if (encoded === undefined) throw new ControllerError(CONTROLLER_ERRORS.SECRET_MISSING, `Secret ${ref.name} has no key ${ref.key}`);
+  if (encoded === undefined) throw new ControllerError(CONTROLLER_ERRORS.SECRET_MISSING, `Secret ${ref.name} has no key ${ref.key} (credentials must be in an Opaque Secret)`);
   const value = Buffer.from(encoded, "base64").toString("utf8").trim();
   if (value === "") throw new ControllerError(CONTROLLER_ERRORS.SECRET_MISSING, `Secret ${ref.name} key ${ref.key} is empty`);
   return value;

@@ -53,7 +53,7 @@ export function createInformers(client: KubeClient, options: { namespace?: strin
     mappings: crd("GroupMapping"),
     users: crd("DigiCertUser", slimUser),
     groups: crd("ScimGroup"),
-    secrets: new Informer<Secret>({ ...common, name: "secrets", path: collectionPath({ group: "", version: "v1", plural: "secrets", namespace: ns }) }),
+    secrets: new Informer<Secret>({ ...common, name: "secrets", path: collectionPath({ group: "", version: "v1", plural: "secrets", namespace: ns }), transform: slimSecret }),
   };
   informers.users.addIndex(BY_TENANT, (u) => [tenantKeyOf(u)]);
   informers.users.addIndex(BY_DEPROVISIONING, (u) => (u.metadata.deletionTimestamp !== undefined || u.status?.scim?.active === false ? [tenantKeyOf(u)] : []));
@@ -62,6 +62,18 @@ export function createInformers(client: KubeClient, options: { namespace?: strin
   informers.groups.addIndex(BY_TENANT, (g) => [tenantKeyOf(g)]);
   informers.tenants.addIndex(BY_SECRET, (t) => secretNamesOf(t).map((s) => `${t.metadata.namespace}/${s}`));
   return informers;
+}
+
+/**
+ * Credentials live in Opaque Secrets; the data of every other type (Helm releases, TLS keys, service
+ * account tokens, often large) is dropped from the cache, so watching a namespace's Secrets costs
+ * little and holds no key material the operator has no use for.
+ */
+export function slimSecret(obj: KubeObject): Secret {
+  const secret = obj as Secret & { type?: string };
+  const { managedFields: _dropped, ...metadata } = secret.metadata ?? {};
+  const opaque = secret.type === undefined || secret.type === "Opaque";
+  return { apiVersion: secret.apiVersion, kind: secret.kind, metadata, ...(opaque && secret.data ? { data: secret.data } : {}) } as Secret;
 }
 
 /** Every Secret a tenant reads: SCIM tokens and per-service credentials. */

@@ -87,7 +87,7 @@ describe("DigiCertUser, GroupMapping and ScimTenant controllers", () => {
     expect(serviceState(await t.k.getUser("u-bob"), "certcentral")?.state).toBe("Provisioned");
   });
 
-  it("reports a mapping to an unknown role and an unknown group, a refused key and a missing Secret", async () => {
+  it("reports a mapping to an unknown role and an unknown group, a refused key (then fixed by rotating the Secret) and a missing Secret", async () => {
     await baseline();
     await t.k.mapping("bad", { tenantRef: { name: "acme" }, group: { displayName: "Nobody" }, grants: [{ service: "dns", role: "Superuser" }] });
     await eventually(async () => {
@@ -98,6 +98,14 @@ describe("DigiCertUser, GroupMapping and ScimTenant controllers", () => {
     });
     await t.k.tenant("wrong-key", tenantSpec(t.s, { services: [{ service: "dns", credentialsSecretRef: { name: "digicert", key: "certcentral" }, endpoint: t.s.urls.dns }] }));
     await eventually(async () => expect(condition(await t.k.getTenant("wrong-key"), "CredentialsValid")).toMatchObject({ status: "False", reason: "AuthenticationFailed" }));
+    // Rotating the Secret to the right key is picked up without touching the tenant.
+    await t.op.client.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${t.op.ns}/secrets/digicert`,
+      contentType: "application/merge-patch+json",
+      body: { stringData: { certcentral: t.s.sim.options.dns.apiKeys[0] } },
+    });
+    await eventually(async () => expect(condition(await t.k.getTenant("wrong-key"), "CredentialsValid")).toMatchObject({ status: "True", reason: "CredentialsValid" }));
     await t.k.tenant("no-secret", tenantSpec(t.s, { scim: { tokenSecretRefs: [{ name: "missing", key: "token" }] } }));
     await eventually(async () => expect(condition(await t.k.getTenant("no-secret"), "Ready")).toMatchObject({ status: "False", reason: "SecretNotFound" }));
   });
