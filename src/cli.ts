@@ -8,9 +8,12 @@ import { renderCrdFiles } from "./api/v1alpha1/crd-yaml.js";
 const USAGE = `usage: digicert-access-operator <command> [options]
 
 commands:
+  run [flags]        run the operator (see README "Configuration" for flags, variables and the config file)
   demo [--namespace NS] [--state-dir DIR]
                      start a local API server (or use KUBECONFIG with USE_EXISTING_CLUSTER=true),
                      install the CRDs, apply examples/, run until Ctrl-C
+  simulator [--port N] [--host H] [--seed N] [--certcentral-account-managed]
+                     run the DigiCert simulator alone (tests, benchmarks, trying the providers)
   crds [--out DIR]   print the CRDs as YAML, or write one file per kind into DIR
 `;
 
@@ -49,6 +52,8 @@ The demo is running. In another terminal:
   export KUBECONFIG=${connection.kubeconfig}
   kubectl get digicert -n ${connection.namespace}
   kubectl get st,gm -n ${connection.namespace}
+  curl -s ${connection.simulatorUrl}/_admin/state        # what DigiCert holds now
+
 
 Connection details: ${resolve(values["state-dir"] ?? join(repoRoot, ".demo"), "connection.json")}
 Press Ctrl-C to stop; every process the demo started is stopped with it.`);
@@ -65,7 +70,34 @@ Press Ctrl-C to stop; every process the demo started is stopped with it.`);
   });
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo };
+async function simulator(args: string[]): Promise<void> {
+  const { runSimulatorCli } = await import("./simulator/index.js");
+  await runSimulatorCli(args);
+}
+
+async function run(args: string[]): Promise<void> {
+  const { ConfigError, loadConfig } = await import("./config.js");
+  let config;
+  try {
+    config = loadConfig(args, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { startOperator } = await import("./main.js");
+  const operator = await startOperator(config);
+  const stop = () => void operator.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  // A failure (lost Lease, failed runnable) ends the process non-zero so that it is restarted.
+  await operator.done.catch(() => {
+    process.exitCode = 1;
+  });
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { crds, demo, run, simulator };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -75,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined || name === "help" || name === "--help" ? 0 : 2;
   }
   await command(rest);
-  return 0;
+  return typeof process.exitCode === "number" ? process.exitCode : 0;
 }
 
 main(process.argv.slice(2)).then(

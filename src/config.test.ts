@@ -41,3 +41,37 @@ describe("loadConfig", () => {
     expect(() => loadConfig([], { DAO_LOG_LEVEL: "loud" })).toThrow(/--log-level \/ DAO_LOG_LEVEL: Invalid option/);
   });
 });
+
+describe("loadConfig with a config file", () => {
+  const write = async (text: string) => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const file = join(await mkdtemp(join(tmpdir(), "dao-config-")), "config.yaml");
+    await writeFile(file, text);
+    return file;
+  };
+
+  it("reads any section from the file; variables and flags still win", async () => {
+    const file = await write("logLevel: warn\nruntime:\n  informer:\n    pageSize: 50\nproviders:\n  maxAttempts: 3\n");
+    const config = loadConfig(["--config", file], { DAO_LOG_LEVEL: "error" });
+    expect(config.logLevel).toBe("error");
+    expect(config.runtime.informer.pageSize).toBe(50);
+    expect(config.runtime.leaderElection.leaseDurationMs).toBe(15_000);
+    expect(config.providers.maxAttempts).toBe(3);
+  });
+
+  it("names unknown keys and bad values in the file", async () => {
+    const file = await write("logLevl: debug\nruntime:\n  leaderElection:\n    leaseDurationMs: 1000\n    renewDeadlineMs: 5000\n");
+    expect(() => loadConfig([], { DAO_CONFIG: file })).toThrow(/logLevl/);
+    try {
+      loadConfig([], { DAO_CONFIG: file });
+    } catch (err) {
+      expect((err as ConfigError).problems.join("\n")).toMatch(/runtime\.leaderElection/);
+    }
+  });
+
+  it("reports a missing file instead of crashing", () => {
+    expect(() => loadConfig(["--config", "/nonexistent/config.yaml"], {})).toThrow(/\/nonexistent\/config\.yaml: ENOENT/);
+  });
+});

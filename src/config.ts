@@ -1,10 +1,16 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { OperatorError } from "./errors.js";
+import { OperatorError, messageOf } from "./errors.js";
+import { ProvidersConfigSchema } from "./providers/config.js";
+import { RuntimeConfigSchema } from "./runtime/config.js";
 
 /**
- * Every setting of the operator process, in one schema, parsed once at start-up from flags and
- * environment (flags win), frozen, and passed down. No other module reads process.env.
+ * Every setting of the operator process, in one schema, parsed once at start-up, frozen, and passed
+ * down; no other module reads process.env. Sources, later ones winning: the schema's defaults, a
+ * YAML config file (--config / DAO_CONFIG, any key of this schema), environment variables, flags.
+ * Subsystems own their sections' schemas (runtime, providers, …); this file only composes them.
  */
 export const OperatorConfigSchema = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Log level. Defaults to info."),
@@ -20,6 +26,8 @@ export const OperatorConfigSchema = z.object({
       identity: z.string().min(1).optional().describe("This replica's identity; defaults to the pod name (POD_NAME) plus a random suffix."),
     })
     .prefault({}),
+  runtime: RuntimeConfigSchema.prefault({}).describe("Controller runtime tuning: lease timings, informers, shutdown."),
+  providers: ProvidersConfigSchema.prefault({}).describe("Shared DigiCert HTTP layer: timeouts, retries, breaker."),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
 
@@ -27,6 +35,7 @@ type Leaf = { path: string[]; env: string; flag: string; type: "string" | "boole
 
 /** Where each setting can come from. Flags are --kebab-case, variables DAO_SCREAMING_CASE. */
 const SOURCES: Leaf[] = [
+  { path: ["configFile"], env: "DAO_CONFIG", flag: "config", type: "string" },
   { path: ["logLevel"], env: "DAO_LOG_LEVEL", flag: "log-level", type: "string" },
   { path: ["kubeconfig"], env: "KUBECONFIG", flag: "kubeconfig", type: "string" },
   { path: ["watchNamespace"], env: "DAO_WATCH_NAMESPACE", flag: "watch-namespace", type: "string" },
@@ -90,12 +99,23 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<Ope
     else flags[name] = value;
   }
   for (const extra of positionals) problems.push(`unexpected argument "${extra}"`);
-  const raw: Record<string, unknown> = {};
+  let raw: Record<string, unknown> = {};
+  const configFile = flags.config ?? env.DAO_CONFIG;
+  if (configFile) {
+    try {
+      const fromFile: unknown = parseYaml(readFileSync(configFile, "utf8"));
+      if (fromFile !== null && typeof fromFile === "object" && !Array.isArray(fromFile)) raw = fromFile as Record<string, unknown>;
+      else if (fromFile !== null) problems.push(`${configFile}: expected a YAML mapping of settings`);
+    } catch (err) {
+      problems.push(`${configFile}: ${messageOf(err)}`);
+    }
+  }
   for (const leaf of SOURCES) {
+    if (leaf.path[0] === "configFile") continue;
     const value = flags[leaf.flag] ?? env[leaf.env];
     if (value !== undefined && value !== "") assign(raw, leaf.path, convert(leaf, value, problems));
   }
-  const parsed = OperatorConfigSchema.safeParse(raw);
+  const parsed = OperatorConfigSchema.strict().safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const leaf = SOURCES.find((s) => s.path.join(".") === issue.path.join("."));

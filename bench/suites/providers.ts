@@ -12,7 +12,8 @@
 import type { BenchResult } from "../run.js";
 import { certcentralProvider } from "../../src/providers/certcentral/index.js";
 import { ProvidersConfigSchema } from "../../src/providers/config.js";
-import { LimiterPool, rateLimitFloorMs, systemClock, type RateWindow } from "../../src/providers/index.js";
+import { SharedHttpState, rateLimitFloorMs, type RateWindow } from "../../src/providers/index.js";
+import { systemClock } from "../../src/runtime/timing.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 
 const USERS = 2_000;
@@ -28,9 +29,10 @@ const MARGIN_MS = 25;
 const CALLS_PER_USER = 2;
 
 async function provision(s: RunningSimulator, windows: RateWindow[]): Promise<number> {
+  const config = ProvidersConfigSchema.parse({ rateLimitMarginMs: MARGIN_MS });
   const client = certcentralProvider.newClient(
     { service: "certcentral", credentials: s.sim.options.certcentral.apiKeys[0]!, endpoint: s.urls.certcentral, rateLimits: windows },
-    { config: ProvidersConfigSchema.parse({ rateLimitMarginMs: MARGIN_MS }), limiters: new LimiterPool(systemClock, MARGIN_MS) },
+    { config, shared: new SharedHttpState(systemClock, config) },
   );
   let next = 0;
   const started = performance.now();

@@ -6,8 +6,6 @@ export const CONTROLLER_ERRORS = {
   SECRET_MISSING: "CONTROLLER_ERR_SECRET_MISSING",
   /** A ScimTenant names a service no provider serves, or does not enable the service asked for. */
   SERVICE_NOT_CONFIGURED: "CONTROLLER_ERR_SERVICE_NOT_CONFIGURED",
-  /** A duration in a spec could not be read (the CRD pattern should have refused it). */
-  BAD_DURATION: "CONTROLLER_ERR_BAD_DURATION",
   /** Applying a user's access failed in a way a retry may fix (DigiCert unavailable, rate limited). */
   SYNC_FAILED: "CONTROLLER_ERR_SYNC_FAILED",
 } as const;

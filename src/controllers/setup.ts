@@ -2,8 +2,8 @@ import type { Registry } from "prom-client";
 import type { DigiCertUser, GroupMapping, ScimGroup, ScimTenant } from "../api/v1alpha1/index.js";
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
-import { LimiterPool, type Clock, type ProviderRegistry, type ProvidersConfig } from "../providers/index.js";
-import { systemClock } from "../providers/index.js";
+import { SharedHttpState, type ProviderRegistry, type ProvidersConfig } from "../providers/index.js";
+import { type Clock, systemClock } from "../runtime/timing.js";
 import { Controller, type Informer, type KubeClient, type Manager, type ReconcileRequest, type RuntimeMetrics } from "../runtime/index.js";
 import { createRegistry } from "../observability/metrics.js";
 import { ControllersConfigSchema, type ControllersConfig } from "./config.js";
@@ -30,6 +30,8 @@ export interface SetupOptions {
   runtimeMetrics?: RuntimeMetrics;
   logger?: Logger;
   clock?: Clock;
+  /** The process's per-API-key windows and breakers; pass the one the rest of the process uses. Defaults to a new one. */
+  httpState?: SharedHttpState;
   /** Only this namespace; every namespace when omitted. */
   namespace?: string;
   config?: Partial<ControllersConfig> | ControllersConfig;
@@ -62,7 +64,7 @@ export function setupControllers(options: SetupOptions): SetupResult {
     registry: metricsRegistry,
     logger,
     clock,
-    limiters: new LimiterPool(clock, options.providersConfig.rateLimitMarginMs),
+    shared: options.httpState ?? new SharedHttpState(clock, options.providersConfig),
   });
   const ctx: ControllerContext = {
     informers,

@@ -12,8 +12,8 @@ export * from "./provider.js";
 export { ProviderRegistry, REGISTRY_ERRORS } from "./registry.js";
 export { ProvidersConfigSchema, type ProvidersConfig } from "./config.js";
 export { DigiCertHttp, type HttpDeps } from "./http/http-client.js";
-export { LimiterPool, RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./http/rate-limiter.js";
-export { systemClock, type Clock } from "./http/clock.js";
+export { RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./http/rate-limiter.js";
+export { SharedHttpState } from "./http/shared-state.js";
 
 export function createProviderRegistry(): ProviderRegistry {
   const registry = new ProviderRegistry();
@@ -23,3 +23,4 @@ export function createProviderRegistry(): ProviderRegistry {
   registerAccountScim(registry);
   return registry;
 }
+export { connectionSettings } from "./connection.js";

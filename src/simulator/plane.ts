@@ -29,7 +29,12 @@ export interface PlaneModule {
 declare module "fastify" {
   interface FastifyRequest {
     simCredential?: string;
+    /** An after-commit fault to apply once the handler has changed state. */
     simFault?: Fault;
+    /** The kind of a fault that answered before the handler ran. */
+    simFaultKind?: Fault["kind"];
+    /** Set when the call was already recorded (its connection was cut). */
+    simRecorded?: boolean;
     /** When the request arrived, on the simulator's clock (what DigiCert's windows count). */
     simArrivedAt?: number;
   }

@@ -82,7 +82,7 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
   });
   const planeOf = (url: string) => planes.find((p) => url === p.prefix || url.startsWith(`${p.prefix}/`));
   const routeOf = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`;
-  const record = (request: FastifyRequest, status: CallRecord["status"], fault?: Fault) => {
+  const record = (request: FastifyRequest, status: CallRecord["status"], fault?: Fault | Fault["kind"]) => {
     const plane = planeOf(request.url)?.plane ?? (request.url.startsWith("/_admin") ? "admin" : "unknown");
     if (plane === "admin") return;
     calls.record({
@@ -92,8 +92,8 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
       route: routeOf(request),
       url: request.url,
       status,
-      ...(fault ? { fault: fault.kind } : {}),
-      ...(fault?.afterCommit ? { committed: true } : {}),
+      ...(fault ? { fault: typeof fault === "string" ? fault : fault.kind } : {}),
+      ...(typeof fault === "object" && fault.afterCommit ? { committed: true } : {}),
     });
   };
   const hold = (ms: number) =>
@@ -108,7 +108,7 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
     });
   const cut = async (request: FastifyRequest, reply: FastifyReply, fault: Fault) => {
     record(request, fault.kind === "reset" ? "reset" : "timeout", fault);
-    (request as { simRecorded?: boolean }).simRecorded = true;
+    request.simRecorded = true;
     if (fault.kind === "timeout") await hold(options.timeoutHangMs);
     reply.raw.socket?.destroy();
   };
@@ -124,7 +124,7 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
       request.simFault = fault;
       return;
     }
-    (request as { simFaultKind?: string }).simFaultKind = fault.kind;
+    request.simFaultKind = fault.kind;
     if (fault.kind === "reset" || fault.kind === "timeout") {
       reply.hijack();
       return cut(request, reply, fault);
@@ -140,9 +140,8 @@ export function buildSimulator(input: BuildOptions = {}): { app: FastifyInstance
     return payload;
   });
   app.addHook("onResponse", async (request, reply) => {
-    if ((request as { simRecorded?: boolean }).simRecorded) return;
-    const kind = (request as { simFaultKind?: Fault["kind"] }).simFaultKind;
-    record(request, reply.statusCode, kind ? ({ kind } as Fault) : undefined);
+    if (request.simRecorded) return;
+    record(request, reply.statusCode, request.simFaultKind);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const plane = planeOf(request.url);

@@ -34,7 +34,7 @@ describe("npm run demo", () => {
     try {
       const file = join(stateDir, "connection.json");
       const connection = JSON.parse(await waitForFile(file, 90_000, () => child.exitCode !== null)) as Record<string, string>;
-      expect(Object.keys(connection)).toEqual(expect.arrayContaining(["kubeconfig", "namespace", "tenant"]));
+      expect(Object.keys(connection)).toEqual(expect.arrayContaining(["kubeconfig", "namespace", "tenant", "simulatorUrl"]));
       expect(isAbsolute(connection.kubeconfig ?? "")).toBe(true);
       expect(connection.namespace).toBe("demo-e2e");
       expect(output).toContain(`export KUBECONFIG=${connection.kubeconfig}`);
@@ -48,8 +48,25 @@ describe("npm run demo", () => {
         namespace: "demo-e2e",
         plural: "scimtenants",
         name: connection.tenant ?? "",
-      })) as { metadata: { name: string } };
+      })) as { metadata: { name: string }; spec: { services: { service: string; endpoint?: string }[] } };
       expect(tenant.metadata.name).toBe("acme");
+
+      // Every DigiCert endpoint points at the simulator, which takes the example Secrets' credentials.
+      const sim = connection.simulatorUrl ?? "";
+      expect(tenant.spec.services.every((s) => s.endpoint?.startsWith(sim))).toBe(true);
+      const certcentral = tenant.spec.services.find((s) => s.service === "certcentral")?.endpoint;
+      expect((await fetch(`${certcentral}/user`, { headers: { "X-DC-DEVKEY": "demo-certcentral-key" } })).status).toBe(200);
+      expect((await fetch(`${certcentral}/user`, { headers: { "X-DC-DEVKEY": "wrong" } })).status).toBe(403);
+
+      // The README's inspection and fault-injection commands work against it.
+      expect((await fetch(`${sim}/_admin/state`)).status).toBe(200);
+      const fault = await fetch(`${sim}/_admin/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ plane: "certcentral", kind: "outage", durationMs: 60000 }),
+      });
+      expect(fault.ok).toBe(true);
+      expect((await fetch(`${certcentral}/user`, { headers: { "X-DC-DEVKEY": "demo-certcentral-key" } })).status).toBeGreaterThanOrEqual(500);
 
       child.kill("SIGINT");
       expect(await exit).toBe(0);
@@ -60,6 +77,7 @@ describe("npm run demo", () => {
         (e: { code?: string }) => e.code ?? "refused",
       );
       expect(after).not.toBe("still answering");
+      await expect(fetch(`${sim}/_admin/state`)).rejects.toThrow();
     } finally {
       child.kill("SIGKILL");
     }

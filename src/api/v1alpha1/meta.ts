@@ -44,6 +44,16 @@ export const Duration = z
   .regex(new RegExp(DURATION_PATTERN))
   .describe('A duration such as "30s", "10m" or "1h30m".');
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds of a Duration ("1h30m" -> 5400000); throws on text the Duration schema refuses. */
+export function parseDurationMs(text: string): number {
+  if (!new RegExp(DURATION_PATTERN).test(text)) throw new Error(`not a duration: ${JSON.stringify(text)}`);
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) total += Number(value) * UNIT_MS[unit!]!;
+  return Math.round(total);
+}
+
 export const ResourceName = z.string().min(1).max(253).regex(DNS_SUBDOMAIN);
 
 export const LocalObjectReference = z

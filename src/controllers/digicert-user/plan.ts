@@ -1,6 +1,6 @@
 import type { DigiCertUser, ScimTenant, ServiceAccess, ServiceName } from "../../api/v1alpha1/index.js";
 import { sameSet } from "../../providers/ensure.js";
-import { parseDuration } from "../shared/duration.js";
+import { parseDurationMs } from "../../api/v1alpha1/index.js";
 
 export type ServiceStatus = NonNullable<NonNullable<DigiCertUser["status"]>["services"]>[number];
 
@@ -86,7 +86,7 @@ export function planUser(input: PlanInput): ServicePlan[] {
     } else if (deleting) {
       action = deprovision("deleted");
     } else if (inactive) {
-      const graceMs = parseDuration(tenant.spec.deprovision.gracePeriod);
+      const graceMs = parseDurationMs(tenant.spec.deprovision.gracePeriod);
       const since = Date.parse(user.status?.scim?.deactivatedAt ?? "") || now.getTime();
       if (!holdsAccess(last) && !(drifted && last)) action = last ? { kind: "keep" } : cur ? { kind: "drop" } : { kind: "keep" };
       else if (now.getTime() < since + graceMs) action = { kind: "grace", untilMs: since + graceMs };

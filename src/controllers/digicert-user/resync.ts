@@ -5,7 +5,7 @@ import type { Runnable } from "../../runtime/index.js";
 import { sleep } from "../../runtime/timing.js";
 import { isOperatorError, messageOf } from "../../errors.js";
 import type { ControllerContext } from "../shared/context.js";
-import { parseDuration } from "../shared/duration.js";
+import { parseDurationMs } from "../../api/v1alpha1/index.js";
 import { BY_TENANT, tenantKey } from "../shared/resources.js";
 import type { DriftHints } from "./drift-hints.js";
 import type { ServiceStatus } from "./plan.js";
@@ -62,7 +62,7 @@ export class TenantResync implements Runnable {
         this.#running.add(key);
         const run: Promise<void> = this.resyncTenant(tenant, signal).then(() => undefined).finally(() => {
           this.#running.delete(key);
-          this.#due.set(key, Date.now() + parseDuration(tenant.spec.resyncPeriod) * (1 + this.ctx.config.resyncJitter * Math.random()));
+          this.#due.set(key, Date.now() + parseDurationMs(tenant.spec.resyncPeriod) * (1 + this.ctx.config.resyncJitter * Math.random()));
           inFlight.delete(run);
         });
         inFlight.add(run);

@@ -1,6 +1,6 @@
 import type { DigiCertUser, ScimTenant } from "../../api/v1alpha1/index.js";
 import type { ControllerContext } from "../shared/context.js";
-import { parseDuration } from "../shared/duration.js";
+import { parseDurationMs } from "../../api/v1alpha1/index.js";
 import { BY_DEPROVISIONING, BY_TENANT, tenantKey } from "../shared/resources.js";
 
 /**
@@ -35,7 +35,7 @@ function deprovisionedAt(user: DigiCertUser): number | undefined {
 export function readGuard(tenant: ScimTenant, candidates: readonly DigiCertUser[], total: number, now: Date): GuardReading {
   const guard = tenant.spec.deprovision.guard;
   if (!guard) return { count: 0, total, exceeded: false, message: "no guard configured" };
-  const since = now.getTime() - parseDuration(guard.window);
+  const since = now.getTime() - parseDurationMs(guard.window);
   const approved = tenant.status?.deprovisionGuard?.approvedThrough;
   const floor = Math.max(since, approved ? Date.parse(approved) : -Infinity);
   let count = 0;

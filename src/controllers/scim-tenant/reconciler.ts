@@ -5,7 +5,7 @@ import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, R
 import { isOperatorError, messageOf } from "../../errors.js";
 import { readSecret } from "../shared/connections.js";
 import type { ControllerContext } from "../shared/context.js";
-import { parseDuration } from "../shared/duration.js";
+import { parseDurationMs } from "../../api/v1alpha1/index.js";
 import { sameJson } from "../shared/kube-writes.js";
 import { BY_TENANT, tenantKey } from "../shared/resources.js";
 import { APPROVE_DEPROVISION_ANNOTATION, guardReading } from "./deprovision-guard.js";
@@ -42,7 +42,7 @@ export class ScimTenantReconciler implements Reconciler {
     metrics.initTenant(namespace, request.name);
     const now = this.ctx.now();
     const generation = tenant.metadata.generation;
-    const resyncMs = parseDuration(tenant.spec.resyncPeriod);
+    const resyncMs = parseDurationMs(tenant.spec.resyncPeriod);
     const secrets = this.#checkSecrets(tenant);
     const credentials = secrets ?? (await this.#checkCredentials(tenant, resyncMs, logger));
 

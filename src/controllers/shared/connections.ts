@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import type { ScimTenant, SecretKeySelector, ServiceName } from "../../api/v1alpha1/index.js";
-import type { AccessClient, HttpDeps, ProviderRegistry } from "../../providers/index.js";
+import { connectionSettings, type AccessClient, type HttpDeps, type ProviderRegistry } from "../../providers/index.js";
 import type { Informer } from "../../runtime/index.js";
 import { CONTROLLER_ERRORS, ControllerError } from "../errors.js";
-import { parseDuration } from "./duration.js";
 import type { Secret } from "./resources.js";
 
 /**
@@ -22,8 +21,8 @@ export function readSecret(secrets: Informer<Secret>, namespace: string, ref: Se
 
 /**
  * One AccessClient per tenant and service, rebuilt when the credentials, endpoint or limits change
- * (a rotated Secret takes effect on the next call). Clients share the HTTP deps, so every client
- * using one API key draws from the same rate windows.
+ * (a rotated Secret takes effect on the next call). Clients share the HTTP deps (SharedHttpState),
+ * so every client using one API key draws from the same rate windows and circuit breaker.
  */
 export class Connections {
   readonly #clients = new Map<string, { fingerprint: string; client: AccessClient }>();
@@ -40,12 +39,12 @@ export class Connections {
     if (!this.registry.has(service)) throw new ControllerError(CONTROLLER_ERRORS.SERVICE_NOT_CONFIGURED, `no provider serves ${service}`);
     const namespace = tenant.metadata.namespace ?? "";
     const credentials = readSecret(this.secrets, namespace, conn.credentialsSecretRef);
-    const rateLimits = conn.rateLimits?.map((w) => ({ requests: w.requests, windowMs: parseDuration(w.window) }));
-    const fingerprint = createHash("sha256").update(JSON.stringify([credentials, conn.endpoint, rateLimits])).digest("hex");
+    const settings = connectionSettings(conn, credentials);
+    const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
     const key = `${namespace}/${tenant.metadata.name}/${service}`;
     const cached = this.#clients.get(key);
     if (cached?.fingerprint === fingerprint) return cached.client;
-    const client = this.registry.get(service).newClient({ service, credentials, endpoint: conn.endpoint, rateLimits }, this.deps);
+    const client = this.registry.get(service).newClient(settings, this.deps);
     this.#clients.set(key, { fingerprint, client });
     return client;
   }

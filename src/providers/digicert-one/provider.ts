@@ -61,8 +61,9 @@ class DigiCertOneClient implements AccessClient {
       lookup: () => this.#find(identity.userName),
       mayBeDuplicate: (err) => isProviderError(err) && (err.remoteCode === A.duplicateCode || err.code === PROVIDER_ERRORS.CONFLICT),
       create: async () => {
-        const user = await this.#api.create(identity.userName, profile, wanted);
-        return { outcome: "created", user: { ...this.#toRemote(user), roles: access.roles } };
+        // Only the id is relied on from the answer: the create response's shape is not published.
+        const { id } = await this.#api.create(identity.userName, profile, wanted);
+        return { outcome: "created", user: { remoteId: id, userName: identity.userName, email: identity.email, state: "active", roles: access.roles, divisions: [] } };
       },
       update: async (user) => {
         const mine = this.#mine(user).map((r) => r.id);

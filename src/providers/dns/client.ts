@@ -1,4 +1,4 @@
-import type { Clock } from "../http/clock.js";
+import type { Clock } from "../../runtime/timing.js";
 import { PROVIDER_ERRORS, isProviderError } from "../provider.js";
 import type { DigiCertHttp, RequestSpec } from "../http/http-client.js";
 import { DNS_ASSUMPTIONS as A } from "./assumptions.js";

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BACKENDS, clientFor, identity } from "../../../test/helpers/providers.js";
+import { systemClock } from "../../runtime/timing.js";
 import { startSimulator, type RunningSimulator } from "../../simulator/index.js";
 
 const dns = BACKENDS.find((b) => b.service === "dns")!;
 let t = 1_700_000_000_000;
-const clock = { now: () => t, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+const clock = { ...systemClock, now: () => t };
 let s: RunningSimulator;
 beforeAll(async () => {
   s = await startSimulator({ now: clock.now });

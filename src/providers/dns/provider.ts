@@ -2,8 +2,8 @@ import type { ServiceName } from "../../api/v1alpha1/services.js";
 import { cached, ensureWithLookup, sameSet } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps, type ServiceHttpOptions } from "../http/http-client.js";
 import { parseDnsError } from "../http/error-dialects.js";
-import { systemClock } from "../http/clock.js";
-import { LimiterPool } from "../http/rate-limiter.js";
+import { systemClock } from "../../runtime/timing.js";
+import { SharedHttpState } from "../http/shared-state.js";
 import { defaultProvidersConfig } from "../config.js";
 import {
   PROVIDER_ERRORS,
@@ -133,7 +133,7 @@ export const dnsProvider = {
     };
     const clock = deps.clock ?? systemClock;
     // Login and API calls count against the same key's windows, so they share one limiter.
-    const shared: HttpDeps = { ...deps, limiters: deps.limiters ?? new LimiterPool(clock, (deps.config ?? defaultProvidersConfig()).rateLimitMarginMs) };
+    const shared: HttpDeps = { ...deps, shared: deps.shared ?? new SharedHttpState(clock, deps.config ?? defaultProvidersConfig()) };
     const login = new DigiCertHttp({ ...base, auth: () => ({ authorization: `Bearer ${settings.credentials}` }) }, shared);
     const token = new DnsToken(login, clock);
     const http = new DigiCertHttp({ ...base, auth: async () => ({ authorization: `Bearer ${await token.get()}` }) }, shared);

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "../../runtime/timing.js";
 
 export interface BreakerSettings {
   /** Consecutive failures (5xx, resets, timeouts) that open the circuit. */

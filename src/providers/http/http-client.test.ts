@@ -8,14 +8,14 @@ import { startSimulator, type RunningSimulator } from "../../simulator/index.js"
 import { PROVIDER_ERRORS, isProviderError } from "../provider.js";
 import { parseDigiCertError } from "./error-dialects.js";
 import { DigiCertHttp, isUncertain, type HttpDeps } from "./http-client.js";
-import { systemClock } from "./clock.js";
-import { LimiterPool } from "./rate-limiter.js";
+import { systemClock } from "../../runtime/timing.js";
+import { SharedHttpState } from "./shared-state.js";
 
-const clock = new RecordingClock();
+const clock = new RecordingClock(1_700_000_000_000);
 let s: RunningSimulator;
 beforeAll(async () => {
   // The simulator shares the test's clock so an HTTP-date Retry-After is exact to the millisecond.
-  s = await startSimulator({ now: clock.now, certcentral: { rateLimits: [] } });
+  s = await startSimulator({ now: () => clock.now(), certcentral: { rateLimits: [] } });
 });
 afterAll(() => s.close());
 beforeEach(() => {
@@ -69,6 +69,14 @@ describe("retries", () => {
     expect(text).toMatch(/digicert_http_requests_total\{service="certcentral",endpoint="GET \/account",status="502"\} 1/);
   });
 
+  it("says what went wrong when every attempt is cut", async () => {
+    s.sim.faults.add({ plane: "certcentral", kind: "reset" });
+    const err = await get(http({ config: testHttpConfig({ maxAttempts: 2 }) })).catch((e: unknown) => e);
+    expect(isProviderError(err, PROVIDER_ERRORS.UNAVAILABLE)).toBe(true);
+    expect((err as Error).message).toMatch(/GET \/account failed: fetch failed \(.+\) \(after 2 attempts\)/);
+    expect(calls()).toBe(2);
+  });
+
   it.each([404, 400, 403])("never retries a %i", async (status) => {
     const h = status === 403 ? http({}, { auth: () => ({ "X-DC-DEVKEY": "wrong" }) }) : http();
     const path = status === 404 ? "/user/99999" : "/user";
@@ -101,13 +109,15 @@ describe("retries", () => {
 });
 
 describe("circuit breaker", () => {
-  it("opens after consecutive failures and stops calling", async () => {
+  it("opens after consecutive failures and stops every client of that key from calling", async () => {
     s.sim.faults.add({ plane: "certcentral", kind: "outage" });
-    const h = http({ config: testHttpConfig({ maxAttempts: 1, breaker: { failureThreshold: 3, openMs: 60_000 } }) });
-    for (let i = 0; i < 3; i++) await expect(get(h)).rejects.toThrow(/503/);
-    await expect(get(h)).rejects.toThrow(/circuit open/);
+    const config = testHttpConfig({ maxAttempts: 1, breaker: { failureThreshold: 3, openMs: 60_000 } });
+    const shared = new SharedHttpState(systemClock, config);
+    const first = http({ config, shared });
+    for (let i = 0; i < 3; i++) await expect(get(first)).rejects.toThrow(/503/);
+    await expect(get(http({ config, shared }))).rejects.toThrow(/circuit open/);
     expect(calls()).toBe(3);
-    expect(h.breaker.state).toBe("open");
+    expect(first.breaker.state).toBe("open");
   });
 });
 
@@ -124,8 +134,9 @@ describe("rate limiting", () => {
     try {
       local.sim.faults.add({ plane: "certcentral", kind: "rate-limit", durationMs: 300 });
       const sent: number[] = [];
-      const limiters = new LimiterPool(systemClock, 10, (at) => sent.push(at));
-      const client = clientFor(local, cc, { limiters, config: testHttpConfig({ maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 200 }) }, { rateLimits: windows });
+      const config = testHttpConfig({ maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 200, rateLimitMarginMs: 10 });
+      const shared = new SharedHttpState(systemClock, config, (at) => sent.push(at));
+      const client = clientFor(local, cc, { shared, config }, { rateLimits: windows });
       const results = await pool(Array.from({ length: 80 }, (_, i) => identity(i)), 16, (who) => client.ensureUser(who, { roles: cc.roles }));
       expect(results.filter((r) => r.status === "rejected")).toEqual([]);
       const all = local.sim.calls.calls({ plane: "certcentral" });

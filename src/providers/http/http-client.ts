@@ -1,13 +1,14 @@
 import type { Registry } from "prom-client";
 import { silentLogger, type Logger } from "../../observability/logger.js";
+import { Backoff, sleep, systemClock, type Clock } from "../../runtime/timing.js";
 import { messageOf } from "../../errors.js";
 import { defaultProvidersConfig, type ProvidersConfig } from "../config.js";
 import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from "../provider.js";
-import { CircuitBreaker } from "./circuit-breaker.js";
-import { systemClock, type Clock } from "./clock.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
 import { httpMetrics, initServiceMetrics, type HttpMetrics, type RetryReason } from "./metrics.js";
-import { LimiterPool, type RateWindow, type RollingWindowLimiter } from "./rate-limiter.js";
-import { backoffDelay, parseRetryAfter } from "./retry.js";
+import type { RateWindow, RollingWindowLimiter } from "./rate-limiter.js";
+import { SharedHttpState } from "./shared-state.js";
+import { parseRetryAfter } from "./retry.js";
 
 /** Process-wide collaborators, built once by the composition root and shared by every client. */
 export interface HttpDeps {
@@ -16,9 +17,11 @@ export interface HttpDeps {
   registry?: Registry;
   logger?: Logger;
   clock?: Clock;
-  /** Shared so that every client using the same API key draws from one set of windows. */
-  limiters?: LimiterPool;
-  random?: () => number;
+  /**
+   * Per-key windows and breakers shared by every client of the process. Without it each client gets
+   * its own, which is only right for a single client (tests): the composition root must pass one.
+   */
+  shared?: SharedHttpState;
 }
 
 /** How a backend speaks HTTP: where, how it authenticates, and how its errors read. */
@@ -33,8 +36,6 @@ export interface ServiceHttpOptions {
   auth: () => Promise<Record<string, string>> | Record<string, string>;
   /** Reads the service's error body dialect into a code and a message. */
   parseError: (body: unknown) => { code?: string; message?: string };
-  /** Backend-specific mapping (e.g. a 400 that means "duplicate"); falls back to the status-based one. */
-  classify?: (status: number, remoteCode: string | undefined) => ProviderErrorCode | undefined;
   /** Route templates this backend calls, to initialise metric series. */
   endpoints?: readonly string[];
 }
@@ -61,13 +62,11 @@ export interface HttpResponse {
 }
 
 /** A failure after which a non-idempotent request may or may not have taken effect. */
-export class UncertainOutcomeError extends ProviderError {
-  readonly uncertain = true;
-}
+export class UncertainOutcomeError extends ProviderError {}
 
 type Attempt =
   | { kind: "response"; response: HttpResponse }
-  | { kind: "failure"; reason: RetryReason; status: string; error: unknown };
+  | { kind: "failure"; reason: RetryReason; error: unknown };
 
 /**
  * The one HTTP client every DigiCert backend uses: client-side rolling-window limiting per API
@@ -82,7 +81,6 @@ export class DigiCertHttp {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #metrics: HttpMetrics | undefined;
-  readonly #random: () => number;
   readonly limiter: RollingWindowLimiter;
   readonly breaker: CircuitBreaker;
 
@@ -92,20 +90,20 @@ export class DigiCertHttp {
     this.#fetch = deps.fetch ?? globalThis.fetch;
     this.#clock = deps.clock ?? systemClock;
     this.#logger = (deps.logger ?? silentLogger()).child({ service: options.service });
-    this.#random = deps.random ?? Math.random;
     this.#metrics = deps.registry ? httpMetrics(deps.registry) : undefined;
     if (this.#metrics) initServiceMetrics(this.#metrics, options.service, options.endpoints ?? []);
-    const pool = deps.limiters ?? new LimiterPool(this.#clock, this.#config.rateLimitMarginMs);
-    this.limiter = pool.get(options.limiterKey ?? options.service, options.credential, options.windows);
-    this.breaker = new CircuitBreaker(this.#config.breaker, this.#clock, (state) =>
-      this.#metrics?.breakerOpen.set({ service: options.service }, state === "closed" ? 0 : 1),
-    );
+    const shared = deps.shared ?? new SharedHttpState(this.#clock, this.#config);
+    this.limiter = shared.limiter(options.limiterKey ?? options.service, options.credential, options.windows);
+    const gauge = this.#metrics?.breakerOpen;
+    this.breaker = shared.breaker(options.service, options.credential, (state) => gauge?.set({ service: options.service }, state === "closed" ? 0 : 1));
   }
 
   /** Sends the request, retrying what may be retried; resolves with a 2xx response or throws ProviderError. */
   async request(spec: RequestSpec): Promise<HttpResponse> {
     const service = this.#o.service;
     const idempotent = spec.idempotent ?? spec.method !== "POST";
+    // Half of each step is random, so many workers retrying together spread out.
+    const backoff = new Backoff(this.#config.baseDelayMs, this.#config.maxDelayMs, 0.5);
     for (let attempt = 0; ; attempt++) {
       if (!this.breaker.allow()) {
         this.#count(spec, "circuit_open");
@@ -124,7 +122,7 @@ export class DigiCertHttp {
         }
         if (response.status === 429) {
           this.breaker.neutral();
-          const delay = this.#retryDelay(response, attempt);
+          const delay = this.#retryDelay(response, backoff);
           if (last || delay > this.#config.maxRetryAfterMs) throw this.#error(spec, response);
           // The server's window is full no matter who filled it: hold every caller of this key.
           this.limiter.pauseUntil(this.#clock.now() + delay);
@@ -137,20 +135,20 @@ export class DigiCertHttp {
         }
         this.breaker.failure();
         if (!idempotent) throw this.#error(spec, response, true);
-        const delay = this.#retryDelay(response, attempt);
+        const delay = this.#retryDelay(response, backoff);
         if (last || delay > this.#config.maxRetryAfterMs) throw this.#error(spec, response);
         this.#retrying(spec, "server_error", attempt, delay);
-        await this.#clock.sleep(delay);
+        await sleep(delay, undefined, this.#clock);
         continue;
       }
 
       this.breaker.failure();
-      const message = `${spec.endpoint} failed: ${result.reason === "timeout" ? `no answer within ${this.#config.timeoutMs} ms` : messageOf(result.error)}`;
+      const message = `${spec.endpoint} failed: ${result.reason === "timeout" ? `no answer within ${this.#config.timeoutMs} ms` : networkMessage(result.error)}`;
       if (!idempotent) throw new UncertainOutcomeError(service, PROVIDER_ERRORS.UNAVAILABLE, message, { cause: result.error });
       if (last) throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `${message} (after ${attempt + 1} attempts)`, { cause: result.error });
-      const delay = backoffDelay(attempt, this.#config, this.#random);
+      const delay = backoff.next();
       this.#retrying(spec, result.reason, attempt, delay);
-      await this.#clock.sleep(delay);
+      await sleep(delay, undefined, this.#clock);
     }
   }
 
@@ -175,13 +173,12 @@ export class DigiCertHttp {
     } catch (error) {
       const timeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
       this.#count(spec, timeout ? "timeout" : "network");
-      return { kind: "failure", reason: timeout ? "timeout" : "network", status: timeout ? "timeout" : "network", error };
+      return { kind: "failure", reason: timeout ? "timeout" : "network", error };
     }
   }
 
-  #retryDelay(response: HttpResponse, attempt: number): number {
-    const hinted = parseRetryAfter(response.headers.get("retry-after"), this.#clock.now());
-    return hinted ?? backoffDelay(attempt, this.#config, this.#random);
+  #retryDelay(response: HttpResponse, backoff: Backoff): number {
+    return parseRetryAfter(response.headers.get("retry-after"), this.#clock.now()) ?? backoff.next();
   }
 
   #retrying(spec: RequestSpec, reason: RetryReason, attempt: number, delayMs: number): void {
@@ -195,7 +192,7 @@ export class DigiCertHttp {
 
   #error(spec: RequestSpec, response: HttpResponse, uncertain = false): ProviderError {
     const { code: remoteCode, message } = this.#o.parseError(response.body);
-    const code = this.#o.classify?.(response.status, remoteCode) ?? classifyStatus(response.status);
+    const code = classifyStatus(response.status);
     const text = `${spec.endpoint} returned ${response.status}${remoteCode ? ` ${remoteCode}` : ""}${message ? `: ${message}` : ""}`;
     const Err = uncertain ? UncertainOutcomeError : ProviderError;
     return new Err(this.#o.service, code, text, { status: response.status, remoteCode, cause: response.body });
@@ -211,6 +208,13 @@ function classifyStatus(status: number): ProviderErrorCode {
   if (status === 429) return PROVIDER_ERRORS.RATE_LIMITED;
   if (status >= 500) return PROVIDER_ERRORS.UNAVAILABLE;
   return PROVIDER_ERRORS.INVALID_REQUEST;
+}
+
+/** fetch says only "fetch failed"; the cause says what happened (ECONNRESET, ECONNREFUSED, …). */
+function networkMessage(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${messageOf(err)} (${detail})` : messageOf(err);
 }
 
 function parseBody(text: string): unknown {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { busiest } from "../../../test/helpers/providers.js";
-import { VirtualClock } from "../../../test/helpers/virtual-clock.js";
-import { LimiterPool, RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./rate-limiter.js";
+import { FakeClock } from "../../../test/helpers/fake-clock.js";
+import { runClock } from "../../../test/helpers/virtual-clock.js";
+import { sleep } from "../../runtime/timing.js";
+import { RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./rate-limiter.js";
+import { SharedHttpState } from "./shared-state.js";
 
 const CERTCENTRAL: RateWindow[] = [
   { requests: 100, windowMs: 5_000 },
@@ -10,7 +13,7 @@ const CERTCENTRAL: RateWindow[] = [
 
 describe("RollingWindowLimiter", () => {
   it("keeps CertCentral traffic inside both windows under 10x oversubscription", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter(CERTCENTRAL, clock);
     const start = clock.now();
     // 10x the long-run allowance: 10,000 callers arriving evenly over 3 minutes.
@@ -18,12 +21,12 @@ describe("RollingWindowLimiter", () => {
     const grants: number[] = [];
     const all = Promise.all(
       Array.from({ length: callers }, async (_, i) => {
-        await clock.sleep(Math.floor((i * 180_000) / callers));
+        await sleep(Math.floor((i * 180_000) / callers), undefined, clock);
         (await limiter.acquire()).release();
         grants.push(clock.now());
       }),
     );
-    await clock.run(all);
+    await runClock(clock, all);
     grants.sort((a, b) => a - b);
     expect(grants).toHaveLength(callers);
     expect(busiest(grants, 5_000)).toBeLessThanOrEqual(100);
@@ -34,61 +37,64 @@ describe("RollingWindowLimiter", () => {
   });
 
   it("wastes no capacity: a backlog drains exactly on the rate-limit floor", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter(CERTCENTRAL, clock);
     const start = clock.now();
     const grants: number[] = [];
-    await clock.run(Promise.all(Array.from({ length: 4_000 }, () => limiter.acquire().then((t) => (t.release(), grants.push(clock.now()))))));
+    await runClock(clock, Promise.all(Array.from({ length: 4_000 }, () => limiter.acquire().then((t) => (t.release(), grants.push(clock.now()))))));
     expect(grants.at(-1)! - start).toBe(rateLimitFloorMs(4_000, CERTCENTRAL));
     expect(busiest(grants, 5_000)).toBe(100);
   });
 
   it("serves waiters first come, first served", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter([{ requests: 2, windowMs: 1_000 }], clock);
     const order: number[] = [];
-    await clock.run(Promise.all([0, 1, 2, 3, 4].map((i) => limiter.acquire().then((t) => (t.release(), order.push(i))))));
+    await runClock(clock, Promise.all([0, 1, 2, 3, 4].map((i) => limiter.acquire().then((t) => (t.release(), order.push(i))))));
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("holds every caller after pauseUntil, then resumes", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter([], clock);
     limiter.pauseUntil(clock.now() + 7_000);
-    expect((await clock.run(limiter.acquire())).waitedMs).toBe(7_000);
-    expect((await clock.run(limiter.acquire())).waitedMs).toBe(0);
+    expect((await runClock(clock, limiter.acquire())).waitedMs).toBe(7_000);
+    expect((await runClock(clock, limiter.acquire())).waitedMs).toBe(0);
   });
 
   it("adds the safety margin to every window", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter([{ requests: 1, windowMs: 1_000 }], clock, 250);
-    (await clock.run(limiter.acquire())).release();
-    expect((await clock.run(limiter.acquire())).waitedMs).toBe(1_250);
+    (await runClock(clock, limiter.acquire())).release();
+    expect((await runClock(clock, limiter.acquire())).waitedMs).toBe(1_250);
   });
 
   it("counts a call from its grant until it finishes, so slow answers cannot squeeze the window", async () => {
-    const clock = new VirtualClock();
+    const clock = new FakeClock();
     const limiter = new RollingWindowLimiter([{ requests: 2, windowMs: 1_000 }], clock);
     const start = clock.now();
-    const first = await clock.run(limiter.acquire());
-    const second = await clock.run(limiter.acquire());
+    const first = await runClock(clock, limiter.acquire());
+    const second = await runClock(clock, limiter.acquire());
     let third: number | undefined;
     const pending = limiter.acquire().then((t) => (third = clock.now()));
-    await clock.run(clock.sleep(5_000)); // both calls still in flight after 5 s: no slot yet
+    await runClock(clock, sleep(5_000, undefined, clock)); // both calls still in flight after 5 s: no slot yet
     expect(third).toBeUndefined();
     first.release();
-    await clock.run(pending);
+    await runClock(clock, pending);
     // The first call finished at +5 s; its slot frees one window later.
     expect(third).toBe(start + 5_000 + 1_000);
     second.release();
   });
 
-  it("shares one limiter per service and credential", () => {
-    const pool = new LimiterPool(new VirtualClock());
-    const a = pool.get("certcentral", "key-1", CERTCENTRAL);
-    expect(pool.get("certcentral", "key-1", CERTCENTRAL)).toBe(a);
-    expect(pool.get("certcentral", "key-2", CERTCENTRAL)).not.toBe(a);
-    expect(pool.get("dns", "key-1", CERTCENTRAL)).not.toBe(a);
+  it("is shared per service and credential, as is the circuit breaker", () => {
+    const shared = new SharedHttpState(new FakeClock());
+    const a = shared.limiter("certcentral", "key-1", CERTCENTRAL);
+    expect(shared.limiter("certcentral", "key-1", CERTCENTRAL)).toBe(a);
+    expect(shared.limiter("certcentral", "key-2", CERTCENTRAL)).not.toBe(a);
+    expect(shared.limiter("dns", "key-1", CERTCENTRAL)).not.toBe(a);
+    const b = shared.breaker("certcentral", "key-1", () => {});
+    expect(shared.breaker("certcentral", "key-1", () => {})).toBe(b);
+    expect(shared.breaker("certcentral", "key-2", () => {})).not.toBe(b);
   });
 
   it("computes the floor from the binding window", () => {

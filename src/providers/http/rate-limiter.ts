@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Clock } from "./clock.js";
+import { sleep, type Clock } from "../../runtime/timing.js";
 
 /** At most `requests` calls in any rolling `windowMs` (DigiCert counts per API key). */
 export interface RateWindow {
@@ -83,7 +83,7 @@ export class RollingWindowLimiter {
         this.#onGrant?.(now);
         return;
       }
-      await this.#clock.sleep(at - now);
+      await sleep(at - now, undefined, this.#clock);
     }
   }
 
@@ -99,30 +99,6 @@ export class RollingWindowLimiter {
       if (oldest !== undefined) at = Math.max(at, oldest + w.windowMs + this.#marginMs);
     }
     return { at, blockedByInFlight: false };
-  }
-}
-
-/**
- * One limiter per (service, credential): every client built for the same API key shares it, as
- * DigiCert's windows do. Keys are hashed so the pool never holds a credential in clear.
- */
-export class LimiterPool {
-  readonly #limiters = new Map<string, RollingWindowLimiter>();
-  constructor(
-    readonly clock: Clock,
-    readonly marginMs = 0,
-    /** Sees every grant's time; for audits and tests that check the windows held. */
-    readonly onGrant?: (at: number) => void,
-  ) {}
-
-  get(service: string, credential: string, windows: RateWindow[]): RollingWindowLimiter {
-    const key = `${service}:${credentialId(credential)}:${windows.map((w) => `${w.requests}/${w.windowMs}`).join(",")}`;
-    let limiter = this.#limiters.get(key);
-    if (!limiter) {
-      limiter = new RollingWindowLimiter(windows, this.clock, this.marginMs, this.onGrant);
-      this.#limiters.set(key, limiter);
-    }
-    return limiter;
   }
 }
 

@@ -1,0 +1,43 @@
+import { systemClock, type Clock } from "../../runtime/timing.js";
+import { defaultProvidersConfig, type ProvidersConfig } from "../config.js";
+import { CircuitBreaker, type BreakerState } from "./circuit-breaker.js";
+import { RollingWindowLimiter, credentialId, type RateWindow } from "./rate-limiter.js";
+
+/**
+ * What every client of one API key must share, however many clients the controllers build: the
+ * key's rolling windows (DigiCert counts per key) and the service's circuit breaker. Build one per
+ * process in the composition root and pass it in HttpDeps; keys are hashed, never held in clear.
+ */
+export class SharedHttpState {
+  readonly #limiters = new Map<string, RollingWindowLimiter>();
+  readonly #breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    readonly clock: Clock = systemClock,
+    readonly config: ProvidersConfig = defaultProvidersConfig(),
+    /** Sees every grant's time; for audits and tests that check the windows held. */
+    readonly onGrant?: (at: number) => void,
+  ) {}
+
+  /** The limiter of `credential` at `scope` (a service, or a group of services sharing a key). */
+  limiter(scope: string, credential: string, windows: RateWindow[]): RollingWindowLimiter {
+    const key = `${scope}:${credentialId(credential)}:${windows.map((w) => `${w.requests}/${w.windowMs}`).join(",")}`;
+    let limiter = this.#limiters.get(key);
+    if (!limiter) {
+      limiter = new RollingWindowLimiter(windows, this.clock, this.config.rateLimitMarginMs, this.onGrant);
+      this.#limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  /** The circuit breaker of `service` for `credential`; `onChange` is wired when it is first built. */
+  breaker(service: string, credential: string, onChange: (state: BreakerState) => void): CircuitBreaker {
+    const key = `${service}:${credentialId(credential)}`;
+    let breaker = this.#breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.config.breaker, this.clock, onChange);
+      this.#breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+}
