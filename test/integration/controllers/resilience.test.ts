@@ -76,6 +76,18 @@ describe("drift, outages and deletion", () => {
     expect((await t.k.events()).filter((e) => e.involvedObject.name === "u-dana").map((e) => e.reason)).toEqual(expect.arrayContaining(["Disabled", "Deleted"]));
   });
 
+  it("does not deprovision a deleted user whose userName the IdP has already re-created under a new id", async () => {
+    await provisionDana();
+    await t.k.user("u-dana-2", "acme", { userName: "Dana@example.com", groups: [{ value: "g-ops" }] });
+    await eventually(async () => expect(condition(await t.k.getUser("u-dana-2"), "Synced")?.status).toBe("True"));
+    const seq = sinceNow();
+    await t.k.deleteUser("u-dana");
+    await eventually(async () => expect(await t.k.getUser("u-dana").catch((e: { statusCode?: number }) => e.statusCode)).toBe(404));
+    expect(writes(t.s.sim.calls.calls({ since: seq }))).toEqual([]);
+    expect((await dns().getUser("dana@example.com"))?.state).toBe("active");
+    expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionSkipped");
+  });
+
   it("never wipes access when the ScimTenant is deleted: users keep their finalizer and DigiCert is left alone", async () => {
     await provisionDana();
     await t.k.deleteTenant("acme");
