@@ -102,14 +102,15 @@ export function setupControllers(options: SetupOptions): SetupResult {
   const tenantsOfSecret = (s: { metadata?: { namespace?: string; name?: string } }) =>
     informers.tenants.byIndex(BY_SECRET, `${s.metadata?.namespace}/${s.metadata?.name}`).map((t) => ({ namespace: t.metadata.namespace, name: t.metadata.name }));
   tenantController.watch(informers.secrets, tenantsOfSecret);
-  const tenantOf = (o: { metadata: { namespace?: string }; spec: { tenantRef: { name: string } } }) => [{ namespace: o.metadata.namespace, name: o.spec.tenantRef.name }];
-  informers.users.on("add", (u) => tenantController.enqueue(tenantOf(u)[0]!));
-  informers.users.on("delete", (u) => tenantController.enqueue(tenantOf(u)[0]!));
+  const enqueueTenantOf = (o: { metadata: { namespace?: string }; spec: { tenantRef: { name: string } } }) =>
+    tenantController.enqueue({ namespace: o.metadata.namespace, name: o.spec.tenantRef.name });
+  informers.users.on("add", enqueueTenantOf);
+  informers.users.on("delete", enqueueTenantOf);
   informers.users.on("update", (a, b) => {
-    if (a.status?.scim?.active !== b.status?.scim?.active || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) tenantController.enqueue(tenantOf(b)[0]!);
+    if (a.status?.scim?.active !== b.status?.scim?.active || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) enqueueTenantOf(b);
   });
-  informers.groups.on("add", (g) => tenantController.enqueue(tenantOf(g)[0]!));
-  informers.groups.on("delete", (g) => tenantController.enqueue(tenantOf(g)[0]!));
+  informers.groups.on("add", enqueueTenantOf);
+  informers.groups.on("delete", enqueueTenantOf);
 
   // --- GroupMapping: its own changes; groups it may match; membership changes of matched groups.
   mappingController.watch(informers.mappings);
@@ -117,7 +118,11 @@ export function setupControllers(options: SetupOptions): SetupResult {
     informers.mappings.byIndex(BY_TENANT, tenantKeyOf(g)).filter((m) => mappingMatches(m, g) || m.status?.matchedGroup?.id === g.metadata.name);
   const enqueueMappings = (ms: GroupMapping[]) => ms.forEach((m) => mappingController.enqueue({ namespace: m.metadata.namespace, name: m.metadata.name }));
   mappingController.watch(informers.groups, (g) => mappingsForGroup(g).map((m) => ({ namespace: m.metadata.namespace, name: m.metadata.name })));
-  mappingController.watch(informers.tenants, (t) => informers.mappings.byIndex(BY_TENANT, tenantKey(t.metadata.namespace, t.metadata.name)).map((m) => ({ namespace: m.metadata.namespace, name: m.metadata.name })));
+  // A tenant's spec (services enabled, dry-run) decides whether grants are valid; its status does not.
+  const tenantMappings = (t: ScimTenant) => enqueueMappings(informers.mappings.byIndex(BY_TENANT, tenantKey(t.metadata.namespace, t.metadata.name)));
+  informers.tenants.on("add", tenantMappings);
+  informers.tenants.on("delete", tenantMappings);
+  informers.tenants.on("update", (a, b) => a.metadata.generation !== b.metadata.generation && tenantMappings(b));
   const membershipChanged = (a: DigiCertUser | undefined, b: DigiCertUser | undefined) => {
     const ids = (u: DigiCertUser | undefined) => new Set((u?.status?.scim?.groups ?? []).map((g) => g.value));
     const before = ids(a);

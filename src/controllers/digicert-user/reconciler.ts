@@ -3,7 +3,7 @@ import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, R
 import { CONTROLLER_ERRORS, ControllerError } from "../errors.js";
 import type { ControllerContext } from "../shared/context.js";
 import { DEPROVISION_FINALIZER, sameJson, type EventInput } from "../shared/kube-writes.js";
-import { BY_TENANT, BY_USERNAME, tenantKey } from "../shared/resources.js";
+import { BY_TENANT, tenantKey } from "../shared/resources.js";
 import { deprovisionPaused, guardReading } from "../scim-tenant/deprovision-guard.js";
 import { applyServicePlan, type ServiceOutcome } from "./apply.js";
 import { desiredAccess } from "./desired-access.js";
@@ -61,9 +61,11 @@ export class DigiCertUserReconciler implements Reconciler {
     if (deleting) {
       // The IdP deleted the user and created it again (a new SCIM id, the same userName): the
       // DigiCert account now belongs to the new object, which must not lose it to this deletion.
+      // A scan rather than an index: deletions are rare, and an index would cost memory per user.
+      const userName = user.status?.scim?.userName.toLowerCase();
       const successor = informers.users
-        .byIndex(BY_USERNAME, `${tk}/${user.status?.scim?.userName.toLowerCase()}`)
-        .find((u) => u.metadata.name !== user!.metadata.name && u.metadata.deletionTimestamp === undefined);
+        .byIndex(BY_TENANT, tk)
+        .find((u) => u.metadata.name !== user!.metadata.name && u.metadata.deletionTimestamp === undefined && u.status?.scim?.userName.toLowerCase() === userName);
       if (successor) {
         await writes.event(user, { type: "Normal", reason: "DeprovisionSkipped", message: `userName now belongs to DigiCertUser ${successor.metadata.name}; DigiCert access kept` });
         await writes.setFinalizers("DigiCertUser", user, finalizers.filter((f) => f !== DEPROVISION_FINALIZER));

@@ -1,11 +1,10 @@
 import type { Condition, ScimTenant } from "../../api/v1alpha1/index.js";
-import { setCondition } from "../../api/v1alpha1/index.js";
+import { parseDurationMs, setCondition } from "../../api/v1alpha1/index.js";
 import { isProviderError, PROVIDER_ERRORS } from "../../providers/index.js";
 import type { KubeObject, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler } from "../../runtime/index.js";
 import { isOperatorError, messageOf } from "../../errors.js";
 import { readSecret } from "../shared/connections.js";
 import type { ControllerContext } from "../shared/context.js";
-import { parseDurationMs } from "../../api/v1alpha1/index.js";
 import { sameJson } from "../shared/kube-writes.js";
 import { BY_TENANT, tenantKey } from "../shared/resources.js";
 import { APPROVE_DEPROVISION_ANNOTATION, guardReading } from "./deprovision-guard.js";

@@ -20,8 +20,6 @@ export const TENANT_LABEL = "scim.digicert-access.io/tenant";
 export const BY_TENANT = "tenant";
 export const BY_GROUP = "group";
 export const BY_SECRET = "secret";
-/** Users by tenant and lower-cased userName ("namespace/tenant/username"). */
-export const BY_USERNAME = "username";
 /** Users the IdP deactivated or deleted, by tenant: what the mass-deprovision guard counts. */
 export const BY_DEPROVISIONING = "deprovisioning";
 
@@ -59,7 +57,6 @@ export function createInformers(client: KubeClient, options: { namespace?: strin
   };
   informers.users.addIndex(BY_TENANT, (u) => [tenantKeyOf(u)]);
   informers.users.addIndex(BY_DEPROVISIONING, (u) => (u.metadata.deletionTimestamp !== undefined || u.status?.scim?.active === false ? [tenantKeyOf(u)] : []));
-  informers.users.addIndex(BY_USERNAME, (u) => (u.status?.scim ? [`${tenantKeyOf(u)}/${u.status.scim.userName.toLowerCase()}`] : []));
   informers.users.addIndex(BY_GROUP, (u) => (u.status?.scim?.groups ?? []).map((g) => `${u.metadata.namespace}/${g.value}`));
   informers.mappings.addIndex(BY_TENANT, (m) => [tenantKeyOf(m)]);
   informers.groups.addIndex(BY_TENANT, (g) => [tenantKeyOf(g)]);

@@ -49,13 +49,17 @@ export function slimUser(obj: KubeObject): DigiCertUser & KubeObject {
     const pick = xs?.find((x) => x.primary) ?? xs?.[0];
     return pick?.value === undefined ? undefined : [{ value: pick.value, primary: true }];
   };
+  // Only what identityOf() can use: displayName only as a fallback for a missing name, the email
+  // only when it is not the userName (the fallback).
+  const emails = primary(scim?.emails);
+  const fullName = scim?.name?.givenName && scim.name.familyName;
   const slimScim = scim && {
     userName: scim.userName,
     active: scim.active,
     ...(scim.name ? { name: { givenName: scim.name.givenName, familyName: scim.name.familyName } } : {}),
-    ...(scim.displayName !== undefined ? { displayName: scim.displayName } : {}),
+    ...(scim.displayName !== undefined && !fullName ? { displayName: scim.displayName } : {}),
     ...(scim.title !== undefined ? { title: i(scim.title) } : {}),
-    ...(primary(scim.emails) ? { emails: primary(scim.emails) } : {}),
+    ...(emails && emails[0]!.value !== scim.userName ? { emails } : {}),
     ...(primary(scim.phoneNumbers) ? { phoneNumbers: primary(scim.phoneNumbers) } : {}),
     ...(scim.groups ? { groups: i(scim.groups.map((g) => ({ value: g.value }))) } : {}),
     ...(scim.deactivatedAt !== undefined ? { deactivatedAt: scim.deactivatedAt } : {}),
