@@ -15,6 +15,7 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { BenchResult } from "../run.js";
@@ -186,11 +187,13 @@ export default async function controllers(): Promise<BenchResult> {
       namespace: NS,
       config: { workers: { scimTenant: 2, groupMapping: 2, digicertUser: 64 } },
     });
+    const loadBefore = loadavg()[0]!;
     const started = performance.now();
     running = manager.start(abort.signal);
     const synced = () => setup.informers.users.list(NS).filter((u) => u.status?.conditions?.some((c) => c.type === "Synced" && c.status === "True")).length;
     while (synced() < USERS) await new Promise((r) => setTimeout(r, 200));
     const convergeMs = performance.now() - started;
+    const loadAfter = loadavg()[0]!;
     const calls = sim.sim.calls.calls({ plane: "certcentral" });
     const rejected = calls.filter((c) => c.status === 429).length;
     const floorMs = rateLimitFloorMs(calls.length, WINDOWS);
@@ -224,7 +227,7 @@ export default async function controllers(): Promise<BenchResult> {
       lines: [
         `users: ${USERS} seeded into the API server in ${(seedMs / 1000).toFixed(1)} s (object + status.scim, as the receiver writes them)`,
         `windows: ${WINDOWS.map((w) => `${w.requests}/${w.windowMs} ms`).join(" + ")} (CertCentral's published limits scaled 1/${SCALE}); 64 DigiCertUser workers`,
-        `convergence: ${(convergeMs / 1000).toFixed(1)} s; floor for the ${calls.length} calls made: ${(floorMs / 1000).toFixed(1)} s; ratio ${ratio.toFixed(3)}x floor`,
+        `convergence: ${(convergeMs / 1000).toFixed(1)} s; floor for the ${calls.length} calls made: ${(floorMs / 1000).toFixed(1)} s; ratio ${ratio.toFixed(3)}x floor (1-min load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on 2 cores)`,
         `DigiCert calls: ${calls.length} (${(calls.length / USERS).toFixed(2)} per user), creates ${creates}, 429s ${rejected}; Kubernetes writes by the controllers: ${k8sWritesConverge} (${(k8sWritesConverge / USERS).toFixed(2)} per user: ${writeKinds})`,
         `no-change resync of ${USERS} users: ${listPages} list pages in ${(resyncMs / 1000).toFixed(2)} s, ${drifted} drifted, ${digicertWrites} DigiCert writes, ${k8sWrites} Kubernetes writes`,
         `memory above idle, real run at ${USERS} users (simulator emptied first): ${Math.round(realBytes)} B/user`,
