@@ -112,8 +112,13 @@ export const ScimTenantStatusSchema = z.object({
       since: z.string().optional(),
       deactivationsInWindow: z.number().int().optional(),
       message: z.string().optional(),
+      approvedThrough: z
+        .string()
+        .optional()
+        .describe("Deactivations at or before this time were approved (annotation digicert-access.io/approve-deprovision) and no longer count."),
     })
-    .optional(),
+    .optional()
+    .describe("State of the mass-deprovision guard; once tripped it stays tripped until someone approves."),
 });
 
 export const ScimTenantSchema = z.object({

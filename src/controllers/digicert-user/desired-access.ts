@@ -102,12 +102,18 @@ export function desiredAccess(input: {
   return result;
 }
 
-/** Highest priority wins; among equals the least privileged role; every grant of that role counts. */
+/**
+ * Highest priority wins; among equals the least privileged role; every grant of that role counts.
+ * Roles outside the known order rank equal, so a tie between them goes to the first by name: a
+ * single-role service never receives two roles, whatever order the mappings come in.
+ */
 function singleRoleWinners(service: ServiceName, candidates: Candidate[]): Candidate[] {
   const top = Math.max(...candidates.map((c) => c.priority));
   const atTop = candidates.filter((c) => c.priority === top);
   const least = Math.min(...atTop.map((c) => privilege(service, c.grant.role)));
-  return atTop.filter((c) => privilege(service, c.grant.role) === least);
+  const leastRoles = atTop.filter((c) => privilege(service, c.grant.role) === least);
+  const role = leastRoles.map((c) => c.grant.role).sort()[0];
+  return leastRoles.filter((c) => c.grant.role === role);
 }
 
 /** A grant without divisions means every division, so it absorbs the others. */

@@ -1,0 +1,251 @@
+/**
+ * The controllers at scale, against a real kube-apiserver + etcd (src/envtest) and the simulator:
+ *
+ * 1. Convergence: 10,000 new users (seeded into the API server as the SCIM receiver writes them) are
+ *    provisioned into CertCentral by the DigiCertUser controller. Target: within 1.15x the
+ *    rate-limit floor, zero 429s. The windows are CertCentral's published ones scaled by 1/30 (100
+ *    per 167 ms, 1000 per 6 s) as in the providers benchmark, so the floor is ~2 min instead of
+ *    ~60 min; the floor is the greedy schedule of the calls the run made (rateLimitFloorMs).
+ * 2. A resync of the converged 10,000 users: zero DigiCert writes, zero Kubernetes writes, and the
+ *    cost in list pages.
+ * 3. Memory per managed user above the idle operator: measured in the real run at 10,000 users, and
+ *    at 10,000 and 50,000 users fed through the same informer cache path (applyWrite) with objects
+ *    shaped as the API server serves them, because seeding 50,000 users into etcd on 2 cores takes
+ *    longer than the run is worth.
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { BenchResult } from "../run.js";
+import { API_VERSION } from "../../src/api/v1alpha1/index.js";
+import { setupControllers } from "../../src/controllers/index.js";
+import { startEnvironment } from "../../src/envtest/environment.js";
+import { createRegistry } from "../../src/observability/metrics.js";
+import { ProvidersConfigSchema, createProviderRegistry, rateLimitFloorMs, type RateWindow } from "../../src/providers/index.js";
+import { KubeClient, Manager, type KubeObject } from "../../src/runtime/index.js";
+import type { RequestSpec } from "../../src/runtime/kube-client.js";
+import { startSimulator } from "../../src/simulator/index.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const USERS = 10_000;
+const SCALE = 30;
+const WINDOWS: RateWindow[] = [
+  { requests: 100, windowMs: Math.round(5_000 / SCALE) },
+  { requests: 1000, windowMs: Math.round(180_000 / SCALE) },
+];
+const MARGIN_MS = 25;
+const NS = "bench";
+
+/** Counts the requests that change something, so "zero Kubernetes writes" is measured, not assumed. */
+class CountingKubeClient extends KubeClient {
+  writes = 0;
+  readonly byKind = new Map<string, number>();
+  override request<T>(spec: RequestSpec): Promise<T> {
+    if ((spec.method ?? "GET") !== "GET") {
+      this.writes++;
+      const kind = `${spec.method} ${spec.path.replace(/^.*\/namespaces\/[^/]+\/([^/]+)(\/[^/]+)?(\/status)?$/, "$1$3")}`;
+      this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+    }
+    return super.request<T>(spec);
+  }
+}
+
+const heap = () => {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+};
+const path = (plural: string, name?: string, sub?: string) => `/apis/digicert-access.io/v1alpha1/namespaces/${NS}/${plural}${name ? `/${name}` : ""}${sub ? `/${sub}` : ""}`;
+const userId = (i: number) => `00000000-0000-4000-8000-${i.toString().padStart(12, "0")}`;
+const scimOf = (i: number) => ({
+  userName: `user-${i}@acme.example`,
+  externalId: `00u${i}abcdEFGH`,
+  active: true,
+  name: { givenName: "Ada", familyName: `Lovelace ${i}`, formatted: `Ada Lovelace ${i}` },
+  displayName: `Ada Lovelace ${i}`,
+  title: "Engineer",
+  emails: [{ value: `user-${i}@acme.example`, type: "work", primary: true }],
+  phoneNumbers: [{ value: "+1 555 0100", type: "work" }],
+  enterprise: { employeeNumber: String(i), department: "Engineering", manager: { value: "00u1" } },
+  groups: [{ value: "g-all", display: "Everyone" }],
+  created: "2026-12-03T10:00:00Z",
+  lastModified: "2026-12-03T10:00:00Z",
+});
+
+async function pool(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+async function seed(client: KubeClient, simUrl: string, apiKey: string): Promise<void> {
+  const post = (p: string, body: unknown) => client.request({ method: "POST", path: p, body });
+  const scim = (plural: string, kind: string, name: string, status: unknown) =>
+    client.request({
+      method: "PATCH",
+      path: path(plural, name, "status"),
+      query: { fieldManager: "digicert-access-scim", force: true },
+      contentType: "application/apply-patch+yaml",
+      body: { apiVersion: API_VERSION, kind, metadata: { name, namespace: NS }, status: { scim: status } },
+    });
+  await post("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  const b64 = (v: string) => Buffer.from(v).toString("base64");
+  await post(`/api/v1/namespaces/${NS}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "creds" }, data: { key: b64(apiKey), token: b64("scim-token") } });
+  await post(path("scimtenants"), {
+    apiVersion: API_VERSION,
+    kind: "ScimTenant",
+    metadata: { name: "acme" },
+    spec: {
+      scim: { tokenSecretRefs: [{ name: "creds", key: "token" }] },
+      services: [{ service: "certcentral", credentialsSecretRef: { name: "creds", key: "key" }, endpoint: simUrl, rateLimits: WINDOWS.map((w) => ({ requests: w.requests, window: `${w.windowMs}ms` })) }],
+      resyncPeriod: "24h",
+    },
+  });
+  await post(path("scimgroups"), { apiVersion: API_VERSION, kind: "ScimGroup", metadata: { name: "g-all" }, spec: { tenantRef: { name: "acme" } } });
+  await scim("scimgroups", "ScimGroup", "g-all", { displayName: "Everyone" });
+  await post(path("groupmappings"), {
+    apiVersion: API_VERSION,
+    kind: "GroupMapping",
+    metadata: { name: "everyone" },
+    spec: { tenantRef: { name: "acme" }, group: { displayName: "Everyone" }, grants: [{ service: "certcentral", role: "Standard User" }] },
+  });
+  await pool(USERS, 32, async (i) => {
+    await post(path("digicertusers"), { apiVersion: API_VERSION, kind: "DigiCertUser", metadata: { name: userId(i), labels: { "scim.digicert-access.io/tenant": "acme" } }, spec: { tenantRef: { name: "acme" } } });
+    await scim("digicertusers", "DigiCertUser", userId(i), scimOf(i));
+  });
+}
+
+const served = (i: number) =>
+  JSON.stringify({
+    apiVersion: API_VERSION,
+    kind: "DigiCertUser",
+    metadata: {
+      name: userId(i),
+      namespace: NS,
+      uid: `6f1c2a3b-${i.toString(16).padStart(8, "0")}-4c5d-8e9f-0a1b2c3d4e5f`,
+      resourceVersion: String(100_000 + i),
+      generation: 1,
+      creationTimestamp: "2026-12-03T10:00:00Z",
+      labels: { "scim.digicert-access.io/tenant": "acme" },
+      finalizers: ["digicert-access.io/deprovision"],
+      managedFields: [{ manager: "digicert-access-scim", operation: "Apply", apiVersion: API_VERSION, time: "2026-12-03T10:00:00Z", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:scim": {} } }, subresource: "status" }],
+    },
+    spec: { tenantRef: { name: "acme" }, suspend: false },
+    status: {
+      scim: scimOf(i),
+      observedGeneration: 1,
+      desired: [{ service: "certcentral", roles: ["Standard User"] }],
+      services: [{ service: "certcentral", roles: ["Standard User"], state: "Provisioned", remoteId: String(500_000 + i), lastSyncTime: "2026-12-03T10:00:02Z" }],
+      summary: { groups: "Everyone", services: "certcentral:Standard User" },
+      conditions: [
+        { type: "Synced", status: "True", reason: "Synced", message: "", lastTransitionTime: "2026-12-03T10:00:02Z", observedGeneration: 1 },
+        { type: "Ready", status: "True", reason: "Ready", message: "", lastTransitionTime: "2026-12-03T10:00:02Z", observedGeneration: 1 },
+      ],
+    },
+  });
+
+/** Heap per user of the controllers' caches when `count` users pass through the informer path. */
+function syntheticBytesPerUser(kc: KubeConfig, count: number): number {
+  const manager = new Manager();
+  const setup = setupControllers({ manager, kubeClient: new KubeClient(kc), registry: createProviderRegistry(), providersConfig: ProvidersConfigSchema.parse({}) });
+  const before = heap();
+  // Each object is built and parsed inside the loop, so only what the cache keeps stays on the heap.
+  for (let i = 0; i < count; i++) setup.informers.users.applyWrite(JSON.parse(served(i)) as KubeObject);
+  const after = heap();
+  if (setup.informers.users.size !== count) throw new Error("cache incomplete");
+  return (after - before) / count;
+}
+
+export default async function controllers(): Promise<BenchResult> {
+  const env = await startEnvironment({ repoRoot: join(import.meta.dirname, "../..") });
+  const sim = await startSimulator({ certcentral: { rateLimits: WINDOWS } });
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.kubeconfigPath);
+  const client = new CountingKubeClient(kc);
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+  try {
+    const seedStarted = performance.now();
+    await seed(client, sim.urls.certcentral, sim.sim.options.certcentral.apiKeys[0]!);
+    const seedMs = performance.now() - seedStarted;
+    sim.sim.calls.clear();
+    client.writes = 0;
+    client.byKind.clear();
+
+    const idleHeap = heap();
+    const manager = new Manager();
+    const setup = setupControllers({
+      manager,
+      kubeClient: client,
+      registry: createProviderRegistry(),
+      providersConfig: ProvidersConfigSchema.parse({ rateLimitMarginMs: MARGIN_MS }),
+      metricsRegistry: createRegistry({ defaultMetrics: false }),
+      namespace: NS,
+      config: { workers: { scimTenant: 2, groupMapping: 2, digicertUser: 64 } },
+    });
+    const loadBefore = loadavg()[0]!;
+    const started = performance.now();
+    running = manager.start(abort.signal);
+    const synced = () => setup.informers.users.list(NS).filter((u) => u.status?.conditions?.some((c) => c.type === "Synced" && c.status === "True")).length;
+    while (synced() < USERS) await new Promise((r) => setTimeout(r, 200));
+    const convergeMs = performance.now() - started;
+    const loadAfter = loadavg()[0]!;
+    const calls = sim.sim.calls.calls({ plane: "certcentral" });
+    const rejected = calls.filter((c) => c.status === 429).length;
+    const floorMs = rateLimitFloorMs(calls.length, WINDOWS);
+    const ratio = convergeMs / floorMs;
+    const creates = calls.filter((c) => c.route === "POST /services/v2/user").length;
+    const k8sWritesConverge = client.writes;
+    const writeKinds = [...client.byKind].map(([k, n]) => `${k} ${n}`).join(", ");
+
+    // A resync of the converged tenant: only list pages, nothing written anywhere.
+    const seq = sim.sim.calls.calls().at(-1)?.seq ?? 0;
+    const writesBefore = client.writes;
+    const tenant = setup.informers.tenants.get(NS, "acme")!;
+    const resyncStarted = performance.now();
+    const drifted = await setup.resync.resyncTenant(tenant);
+    const resyncMs = performance.now() - resyncStarted;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const resyncCalls = sim.sim.calls.calls({ since: seq });
+    const digicertWrites = resyncCalls.filter((c) => c.method !== "GET").length;
+    const listPages = resyncCalls.filter((c) => c.route === "GET /services/v2/user").length;
+    const k8sWrites = client.writes - writesBefore;
+    // The simulator runs in this process: empty it (users and call log) before weighing the operator.
+    sim.sim.reset();
+    const realBytes = (heap() - idleHeap) / USERS;
+    abort.abort();
+    await running;
+    running = undefined;
+
+    const synthetic10k = syntheticBytesPerUser(kc, 10_000);
+    const synthetic50k = syntheticBytesPerUser(kc, 50_000);
+    return {
+      lines: [
+        `users: ${USERS} seeded into the API server in ${(seedMs / 1000).toFixed(1)} s (object + status.scim, as the receiver writes them)`,
+        `windows: ${WINDOWS.map((w) => `${w.requests}/${w.windowMs} ms`).join(" + ")} (CertCentral's published limits scaled 1/${SCALE}); 64 DigiCertUser workers`,
+        `convergence: ${(convergeMs / 1000).toFixed(1)} s; floor for the ${calls.length} calls made: ${(floorMs / 1000).toFixed(1)} s; ratio ${ratio.toFixed(3)}x floor (1-min load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on 2 cores)`,
+        `DigiCert calls: ${calls.length} (${(calls.length / USERS).toFixed(2)} per user), creates ${creates}, 429s ${rejected}; Kubernetes writes by the controllers: ${k8sWritesConverge} (${(k8sWritesConverge / USERS).toFixed(2)} per user: ${writeKinds})`,
+        `no-change resync of ${USERS} users: ${listPages} list pages in ${(resyncMs / 1000).toFixed(2)} s, ${drifted} drifted, ${digicertWrites} DigiCert writes, ${k8sWrites} Kubernetes writes`,
+        `memory above idle, real run at ${USERS} users (simulator emptied first): ${Math.round(realBytes)} B/user`,
+        `memory of the controllers' caches (informer path, objects as served): ${Math.round(synthetic10k)} B/user at 10,000, ${Math.round(synthetic50k)} B/user at 50,000`,
+      ],
+      targets: [
+        { name: "convergence within 1.15x the rate-limit floor", met: ratio <= 1.15, detail: `${ratio.toFixed(3)}x` },
+        { name: "zero 429s received", met: rejected === 0, detail: String(rejected) },
+        { name: "no-change resync: zero DigiCert writes and zero Kubernetes writes", met: digicertWrites === 0 && k8sWrites === 0 && drifted === 0, detail: `${digicertWrites} / ${k8sWrites}` },
+        { name: "memory per managed user < 3 KB (real run, 10,000)", met: realBytes < 3072, detail: `${Math.round(realBytes)} B` },
+        { name: "memory per managed user < 3 KB (50,000)", met: synthetic50k < 3072, detail: `${Math.round(synthetic50k)} B` },
+      ],
+    };
+  } finally {
+    abort.abort();
+    await running?.catch(() => undefined);
+    client.close();
+    await sim.close();
+    await env.stop();
+  }
+}
