@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ControllersConfigSchema } from "./controllers/config.js";
 import { OperatorError, messageOf } from "./errors.js";
 import { ProvidersConfigSchema } from "./providers/config.js";
 import { RuntimeConfigSchema } from "./runtime/config.js";
@@ -30,6 +31,7 @@ export const OperatorConfigSchema = z.object({
   runtime: RuntimeConfigSchema.prefault({}).describe("Controller runtime tuning: lease timings, informers, shutdown."),
   providers: ProvidersConfigSchema.prefault({}).describe("Shared DigiCert HTTP layer: timeouts, retries, breaker."),
   scim: ScimConfigSchema.prefault({}).describe("SCIM receiver limits, auth throttling and caches."),
+  controllers: ControllersConfigSchema.prefault({}).describe("Controller workers, field manager and drift-check pacing."),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
 

@@ -5,7 +5,12 @@ import type { OperatorConfig } from "./config.js";
 import { messageOf } from "./errors.js";
 import { type Logger, createLogger } from "./observability/logger.js";
 import { createRegistry } from "./observability/metrics.js";
+import { setupControllers } from "./controllers/setup.js";
+import { createProviderRegistry } from "./providers/index.js";
+import { SharedHttpState } from "./providers/http/shared-state.js";
 import { EventLoopMonitor, KubeClient, Manager, RuntimeMetrics, defaultIdentity, registerHealthRoutes } from "./runtime/index.js";
+import { systemClock } from "./runtime/timing.js";
+import { buildScimServer, createKubeScimStore } from "./scim/index.js";
 
 /** What a running operator exposes to the CLI, the demo and the tests. */
 export interface RunningOperator {
@@ -13,6 +18,8 @@ export interface RunningOperator {
   registry: Registry;
   /** Base URL of /metrics, /healthz and /readyz. */
   metricsUrl: string;
+  /** Base URL of the SCIM receiver; tenants are served under /scim/v2/{namespace}/{tenant}. */
+  scimUrl: string;
   /** Resolves when the operator has stopped; rejects when it stopped because something failed. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -38,8 +45,11 @@ function loadKubeConfig(config: OperatorConfig): KubeConfig {
 
 /**
  * The composition root: config -> logger -> metrics -> Kubernetes client -> manager (informers on
- * every replica, controllers only on the Lease holder) -> HTTP servers. Returns once everything
- * listens; `done` settles when the operator stops.
+ * every replica, controllers only on the Lease holder) -> SCIM receiver and metrics/health servers.
+ * Returns once everything listens; `done` settles when the operator stops.
+ *
+ * The receiver keeps its own caches of users, groups and tenants (full SCIM state, for serving
+ * reads); the controllers keep slimmer ones of what they reconcile from. Every replica serves SCIM.
  */
 export async function startOperator(config: Readonly<OperatorConfig>, deps: OperatorDeps = {}): Promise<RunningOperator> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
@@ -65,23 +75,44 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
       : {}),
   });
 
+  setupControllers({
+    manager,
+    kubeClient: client,
+    registry: createProviderRegistry(),
+    providersConfig: config.providers,
+    metricsRegistry: registry,
+    runtimeMetrics,
+    logger,
+    httpState: new SharedHttpState(systemClock, config.providers),
+    namespace: config.watchNamespace,
+    config: config.controllers,
+    relistIntervalMs: config.runtime.informer.relistIntervalMs,
+  });
+  const store = createKubeScimStore({ kubeConfig: kc, config: config.scim, logger, namespace: config.watchNamespace });
+
   const eventLoop = new EventLoopMonitor({ thresholdMs: config.runtime.eventLoopLagThresholdMs });
   eventLoop.start();
-  const metricsServer = buildMetricsServer(registry, manager, eventLoop);
-  const servers: FastifyInstance[] = [metricsServer];
+  const metricsServer = buildMetricsServer(registry, eventLoop, { caches: () => manager.hasSynced(), scim: () => store.ready() });
+  const scimServer = buildScimServer({ store, logger, registry, config: config.scim });
+  const servers: FastifyInstance[] = [metricsServer, scimServer];
   const stopController = new AbortController();
+  const shutdown = async () => {
+    eventLoop.stop();
+    await Promise.all(servers.map((s) => s.close()));
+    await store.stop();
+  };
   try {
     const metricsUrl = await metricsServer.listen(splitAddress(config.metricsAddress));
-    logger.info({ metricsUrl, leaderElection: le.enabled, identity: manager.identity }, "operator started");
-    const done = manager.start(stopController.signal).finally(async () => {
-      eventLoop.stop();
-      await Promise.all(servers.map((s) => s.close()));
-    });
+    await store.start();
+    const scimUrl = await scimServer.listen(splitAddress(config.scimAddress));
+    logger.info({ metricsUrl, scimUrl, leaderElection: le.enabled, identity: manager.identity }, "operator started");
+    const done = manager.start(stopController.signal).finally(shutdown);
     done.catch((err: unknown) => logger.error({ err: messageOf(err) }, "operator stopped after a failure"));
     return {
       manager,
       registry,
       metricsUrl,
+      scimUrl,
       done,
       stop: async () => {
         stopController.abort();
@@ -89,13 +120,12 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
       },
     };
   } catch (err) {
-    eventLoop.stop();
-    await Promise.all(servers.map((s) => s.close()));
+    await shutdown();
     throw err;
   }
 }
 
-function buildMetricsServer(registry: Registry, manager: Manager, eventLoop: EventLoopMonitor): FastifyInstance {
+function buildMetricsServer(registry: Registry, eventLoop: EventLoopMonitor, readiness: Record<string, () => boolean>): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", registry.contentType);
@@ -103,7 +133,7 @@ function buildMetricsServer(registry: Registry, manager: Manager, eventLoop: Eve
   });
   registerHealthRoutes(app, {
     liveness: { eventLoop: eventLoop.check },
-    readiness: { caches: () => manager.hasSynced() },
+    readiness,
   });
   return app;
 }
