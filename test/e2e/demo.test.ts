@@ -3,7 +3,7 @@ import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 
 const repoRoot = inject("repoRoot");
@@ -34,10 +34,19 @@ describe("npm run demo", () => {
     try {
       const file = join(stateDir, "connection.json");
       const connection = JSON.parse(await waitForFile(file, 90_000, () => child.exitCode !== null)) as Record<string, string>;
-      expect(Object.keys(connection)).toEqual(expect.arrayContaining(["kubeconfig", "namespace", "tenant", "simulatorUrl"]));
+      expect(Object.keys(connection)).toEqual(expect.arrayContaining(["kubeconfig", "namespace", "tenant", "simulatorUrl", "scimBaseUrl", "scimToken", "metricsUrl"]));
       expect(isAbsolute(connection.kubeconfig ?? "")).toBe(true);
       expect(connection.namespace).toBe("demo-e2e");
       expect(output).toContain(`export KUBECONFIG=${connection.kubeconfig}`);
+      // The Okta-style sequence converged and the access table says who has what.
+      expect(output).toContain("converged:");
+      expect(output).toMatch(/ada\.lovelace@acme\.example\s+true\s+certcentral\s+Administrator\s+Provisioned\s+True/);
+      expect(output).toMatch(/linus\.t@acme\.example\s+true\s+software-trust\s+Build Engineer, Signer\s+Provisioned\s+True/);
+      expect((await fetch(`${connection.metricsUrl}/metrics`)).status).toBe(200);
+      const scim = (path: string, token = connection.scimToken) => fetch(`${connection.scimBaseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const listed = (await (await scim(`/Users?filter=${encodeURIComponent('userName eq "grace.hopper@acme.example"')}`)).json()) as { totalResults: number };
+      expect(listed.totalResults).toBe(1);
+      expect((await scim("/Users", "wrong-token")).status).toBe(401);
 
       const kc = new KubeConfig();
       kc.loadFromFile(connection.kubeconfig ?? "");
@@ -51,8 +60,31 @@ describe("npm run demo", () => {
       })) as { metadata: { name: string }; spec: { services: { service: string; endpoint?: string }[] } };
       expect(tenant.metadata.name).toBe("acme");
 
-      // Every DigiCert endpoint points at the simulator, which takes the example Secrets' credentials.
       const sim = connection.simulatorUrl ?? "";
+      // A second tenant created with kubectl while the demo runs is served without a restart.
+      const core = kc.makeApiClient(CoreV1Api);
+      await core.createNamespacedSecret({ namespace: "demo-e2e", body: { metadata: { name: "globex-scim" }, stringData: { token: "globex-token" } } });
+      await custom.createNamespacedCustomObject({
+        group: "digicert-access.io",
+        version: "v1alpha1",
+        namespace: "demo-e2e",
+        plural: "scimtenants",
+        body: {
+          apiVersion: "digicert-access.io/v1alpha1",
+          kind: "ScimTenant",
+          metadata: { name: "globex" },
+          spec: { scim: { tokenSecretRefs: [{ name: "globex-scim", key: "token" }] }, services: [{ service: "dns", endpoint: `${sim}/dns`, credentialsSecretRef: { name: "globex-scim", key: "token" } }] },
+        },
+      });
+      const globex = connection.scimBaseUrl?.replace(/\/acme$/, "/globex");
+      let served = 0;
+      for (let i = 0; i < 100 && served !== 200; i++) {
+        served = (await fetch(`${globex}/Users`, { headers: { authorization: "Bearer globex-token" } })).status;
+        if (served !== 200) await sleep(100);
+      }
+      expect(served).toBe(200);
+
+      // Every DigiCert endpoint points at the simulator, which takes the example Secrets' credentials.
       expect(tenant.spec.services.every((s) => s.endpoint?.startsWith(sim))).toBe(true);
       const certcentral = tenant.spec.services.find((s) => s.service === "certcentral")?.endpoint;
       expect((await fetch(`${certcentral}/user`, { headers: { "X-DC-DEVKEY": "demo-certcentral-key" } })).status).toBe(200);
