@@ -1,5 +1,5 @@
 import { isUncertain } from "./http/http-client.js";
-import { PROVIDER_ERRORS, ProviderError, type EnsureResult } from "./provider.js";
+import { PROVIDER_ERRORS, ProviderError, type EnsureResult, isProviderError } from "./provider.js";
 
 export interface EnsureSteps<T> {
   service: string;
@@ -53,4 +53,15 @@ export function cached<T>(load: () => Promise<T>): () => Promise<T> {
     });
     return value;
   };
+}
+
+/** Runs a delete; a 404 means someone (or an earlier, unanswered attempt) already removed it. */
+export async function deleteIdempotently(remove: () => Promise<unknown>): Promise<"deleted" | "absent"> {
+  try {
+    await remove();
+    return "deleted";
+  } catch (err) {
+    if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
+    throw err;
+  }
 }

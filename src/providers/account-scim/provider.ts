@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet } from "../ensure.js";
+import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseScimError } from "../http/error-dialects.js";
 import {
@@ -89,13 +89,7 @@ class AccountScimClient implements AccessClient {
   async deleteUser(userName: string): Promise<"deleted" | "absent"> {
     const user = await this.#find(userName);
     if (!user) return "absent";
-    try {
-      await this.#api.remove(user.id);
-    } catch (err) {
-      if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
-      throw err;
-    }
-    return "deleted";
+    return deleteIdempotently(() => this.#api.remove(user.id));
   }
 
   roleCatalog(): Promise<Role[]> {

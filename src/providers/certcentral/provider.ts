@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet } from "../ensure.js";
+import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseDigiCertError } from "../http/error-dialects.js";
 import {
@@ -113,13 +113,7 @@ class CertCentralClient implements AccessClient {
     if (!user) return "absent";
     // A deleted user's API keys must not outlive it: revoke first.
     for (const keyId of await this.#api.activeKeyIds(user.id)) await this.#api.revokeKey(keyId);
-    try {
-      await this.#api.remove(user.id);
-    } catch (err) {
-      if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
-      throw err;
-    }
-    return "deleted";
+    return deleteIdempotently(() => this.#api.remove(user.id));
   }
 
   roleCatalog(): Promise<Role[]> {

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet } from "../ensure.js";
+import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseDigiCertError } from "../http/error-dialects.js";
 import {
@@ -86,15 +86,8 @@ class DigiCertOneClient implements AccessClient {
     const user = await this.#find(userName);
     if (!user) return "absent";
     const others = this.#others(user);
-    try {
-      // Other managers still grant access: only this manager's roles go; the person stays.
-      if (others.length > 0) await this.#api.update(user.id, profileOf(user), others);
-      else await this.#api.remove(user.id);
-    } catch (err) {
-      if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
-      throw err;
-    }
-    return "deleted";
+    // Other managers still grant access: only this manager's roles go; the person stays.
+    return deleteIdempotently(() => (others.length > 0 ? this.#api.update(user.id, profileOf(user), others) : this.#api.remove(user.id)));
   }
 
   roleCatalog(): Promise<Role[]> {

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet } from "../ensure.js";
+import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps, type ServiceHttpOptions } from "../http/http-client.js";
 import { parseDnsError } from "../http/error-dialects.js";
 import { systemClock } from "../../runtime/timing.js";
@@ -87,13 +87,7 @@ class DnsClient implements AccessClient {
   async deleteUser(userName: string): Promise<"deleted" | "absent"> {
     const user = await this.#find(userName);
     if (!user) return "absent";
-    try {
-      await this.#api.remove(user.userId);
-    } catch (err) {
-      if (isProviderError(err, PROVIDER_ERRORS.NOT_FOUND)) return "absent";
-      throw err;
-    }
-    return "deleted";
+    return deleteIdempotently(() => this.#api.remove(user.userId));
   }
 
   roleCatalog(): Promise<Role[]> {
