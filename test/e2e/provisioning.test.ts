@@ -1,7 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
-import { MAPPED_GROUPS, type Replica, type Stack, condition, getUser, lastCall, remote, scimOver, serviceState, startReplica, startStack, writes } from "../helpers/e2e.js";
-import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, type ScimClient } from "../helpers/scim.js";
+import {
+  MAPPED_GROUPS,
+  type Replica,
+  type Stack,
+  condition,
+  getUser,
+  lastCall,
+  oktaAddMembers,
+  oktaAssign,
+  oktaPushGroup,
+  remote,
+  scimOver,
+  serviceState,
+  startReplica,
+  startStack,
+  writes,
+} from "../helpers/e2e.js";
+import { PATCH_OP, type ScimClient } from "../helpers/scim.js";
 
 // An IdP drives the running operator over HTTP; DigiCert ends up as the mappings say.
 let stack: Stack;
@@ -20,29 +36,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Okta's assignment: a filter that finds nothing, then POST with the password placeholder. */
-async function assignUser(userName: string): Promise<string> {
-  const search = await idp("GET", `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`);
-  expect(search.body.totalResults).toBe(0);
-  const res = await idp("POST", "/Users", {
-    schemas: [USER_SCHEMA],
-    userName,
-    name: { givenName: "New", familyName: "Hire" },
-    emails: [{ primary: true, value: userName, type: "work" }],
-    displayName: "New Hire",
-    password: "1mz050nq",
-    active: true,
-  });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
-
-/** Okta's group push membership delta. */
-async function addMember(groupId: string, userId: string): Promise<void> {
-  const res = await idp("PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: userId }] }] });
-  expect(res.status).toBe(204);
-}
-
 const synced = (id: string) =>
   eventually(async () => {
     const user = await getUser(stack, id);
@@ -52,22 +45,17 @@ const synced = (id: string) =>
 
 /** A user in both mapped groups, converged. */
 async function hire(userName: string): Promise<string> {
-  const id = await assignUser(userName);
-  await addMember(groupIds.pki, id);
-  await addMember(groupIds.dns, id);
+  const id = await oktaAssign(idp, userName);
+  await oktaAddMembers(idp, groupIds.pki, [id]);
+  await oktaAddMembers(idp, groupIds.dns, [id]);
   await eventually(async () => expect(serviceState(await synced(id), "dns")?.state).toBe("Provisioned"));
   return id;
 }
 
 describe("provisioning through the running operator", () => {
   it("gives a new hire pushed by Okta in two mapped groups both services' roles", async () => {
-    const id = await assignUser("new.hire@example.com");
-    for (const key of ["pki", "dns"] as const) {
-      const pushed = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: MAPPED_GROUPS[key], members: [] });
-      expect(pushed.status).toBe(201);
-      groupIds[key] = pushed.body.id;
-      await addMember(groupIds[key], id);
-    }
+    const id = await oktaAssign(idp, "new.hire@example.com");
+    for (const key of ["pki", "dns"] as const) groupIds[key] = await oktaPushGroup(idp, MAPPED_GROUPS[key], [id]);
 
     const user = await eventually(async () => {
       const u = await synced(id);

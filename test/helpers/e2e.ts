@@ -11,7 +11,7 @@ import { silentLogger } from "../../src/observability/logger.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "./eventually.js";
 import { crdPath, testCluster, type TestCluster } from "./kube.js";
-import type { ScimClient } from "./scim.js";
+import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, type ScimClient } from "./scim.js";
 
 // The whole product as a user runs it: the operator (in process, or as `cli.ts run` child processes
 // where a real SIGKILL is needed) against the test API server and the DigiCert simulator, driven
@@ -37,6 +37,8 @@ export interface StackOptions {
   tenant?: Record<string, unknown>;
   /** Lease timings; client-go's defaults when absent. */
   lease?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** Concurrent DigiCertUser reconciles (controllers.workers.digicertUser). */
+  userWorkers?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function startStack(prefix: string, options: StackOptions = {}): Pr
     stringify({
       providers: { timeoutMs: 2_000, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 40, breaker: { failureThreshold: 1_000, openMs: 100 } },
       ...(options.lease ? { runtime: { leaderElection: options.lease } } : {}),
+      ...(options.userWorkers ? { controllers: { workers: { digicertUser: options.userWorkers } } } : {}),
     }),
   );
   return {
@@ -157,6 +160,36 @@ export function scimOver(replica: Replica, stack: Stack): ScimClient {
     const text = await res.text();
     return { status: res.status, headers: Object.fromEntries(res.headers), body: text === "" ? undefined : JSON.parse(text) };
   };
+}
+
+/** Okta's assignment: a filter that finds nothing, then POST with the password placeholder; returns the id. */
+export async function oktaAssign(idp: ScimClient, userName: string): Promise<string> {
+  const search = await idp("GET", `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`);
+  if (search.status !== 200 || search.body.totalResults !== 0) throw new Error(`search for ${userName}: ${search.status} ${JSON.stringify(search.body)}`);
+  const res = await idp("POST", "/Users", {
+    schemas: [USER_SCHEMA],
+    userName,
+    name: { givenName: "New", familyName: "Hire" },
+    emails: [{ primary: true, value: userName, type: "work" }],
+    displayName: "New Hire",
+    password: "1mz050nq",
+    active: true,
+  });
+  if (res.status !== 201) throw new Error(`POST /Users ${userName}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** Okta's group push: the group without members, then the membership as a PATCH delta; returns the id. */
+export async function oktaPushGroup(idp: ScimClient, displayName: string, memberIds: string[]): Promise<string> {
+  const res = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName, members: [] });
+  if (res.status !== 201) throw new Error(`POST /Groups ${displayName}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (memberIds.length > 0) await oktaAddMembers(idp, res.body.id, memberIds);
+  return res.body.id as string;
+}
+
+export async function oktaAddMembers(idp: ScimClient, groupId: string, memberIds: string[]): Promise<void> {
+  const res = await idp("PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: memberIds.map((value) => ({ value })) }] });
+  if (res.status !== 204) throw new Error(`PATCH /Groups/${groupId}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 export async function getUser(stack: Stack, id: string): Promise<DigiCertUser> {
