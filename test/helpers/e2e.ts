@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { API_VERSION, type DigiCertUser } from "../../src/api/v1alpha1/index.js";
+import { API_VERSION, type DigiCertUser, type ScimTenant } from "../../src/api/v1alpha1/index.js";
 import { loadConfig } from "../../src/config.js";
 import { startOperator } from "../../src/main.js";
 import { silentLogger } from "../../src/observability/logger.js";
@@ -196,6 +196,10 @@ export async function getUser(stack: Stack, id: string): Promise<DigiCertUser> {
   return (await stack.cluster.custom.getNamespacedCustomObject({ ...crdPath("DigiCertUser"), namespace: stack.cluster.namespace, name: id })) as DigiCertUser;
 }
 
+export async function getTenant(stack: Stack): Promise<ScimTenant> {
+  return (await stack.cluster.custom.getNamespacedCustomObject({ ...crdPath("ScimTenant"), namespace: stack.cluster.namespace, name: TENANT })) as ScimTenant;
+}
+
 export async function listUsers(stack: Stack): Promise<DigiCertUser[]> {
   return ((await stack.cluster.custom.listNamespacedCustomObject({ ...crdPath("DigiCertUser"), namespace: stack.cluster.namespace })) as { items: DigiCertUser[] }).items;
 }
@@ -209,12 +213,14 @@ export async function leaseHolder(stack: Stack): Promise<string | undefined> {
   return lease?.spec?.holderIdentity ?? undefined;
 }
 
-/** leader_election_master_status as the replica's /metrics reports it. */
-export async function leads(replica: Replica): Promise<number> {
+/** The value of one exposition line (name plus labels, as prom-client prints them) on a replica's /metrics; NaN when absent. */
+export async function metric(replica: Replica, line: string): Promise<number> {
   const text = await (await fetch(`${replica.metricsUrl}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`leader_election_master_status{name="${LEASE}"}`));
-  return Number(line?.split(" ").at(-1) ?? NaN);
+  return Number(text.split("\n").find((l) => l.startsWith(`${line} `))?.split(" ").at(-1) ?? NaN);
 }
+
+/** leader_election_master_status: 1 on the replica that leads. */
+export const leads = (replica: Replica) => metric(replica, `leader_election_master_status{name="${LEASE}"}`);
 
 interface CcUser {
   id: number;
