@@ -3,8 +3,7 @@ import { APPROVE_DEPROVISION_ANNOTATION } from "../../src/controllers/index.js";
 import { eventually } from "../helpers/eventually.js";
 import {
   MAPPED_GROUPS,
-  type Replica,
-  type Stack,
+  type SingleReplica,
   type StackOptions,
   condition,
   getTenant,
@@ -14,29 +13,27 @@ import {
   oktaAssign,
   oktaPushGroup,
   remote,
-  scimOver,
   serviceState,
-  startReplica,
-  startStack,
+  startSingleReplica,
   writes,
 } from "../helpers/e2e.js";
 import { BACKENDS, clientFor } from "../helpers/providers.js";
-import { GROUP_SCHEMA, PATCH_OP, type ScimClient } from "../helpers/scim.js";
+import { GROUP_SCHEMA, PATCH_OP } from "../helpers/scim.js";
 
 // Changes from every side (the IdP, Git, a person in DigiCert) and the tenant policies, end to end.
-let stack: Stack;
-let replica: Replica;
-let idp: ScimClient;
+let t: SingleReplica | undefined;
+let stack: SingleReplica["stack"];
+let replica: SingleReplica["replica"];
+let idp: SingleReplica["idp"];
 
 async function start(prefix: string, options: StackOptions = {}) {
-  stack = await startStack(prefix, options);
-  replica = await startReplica(stack, "replica-a");
-  idp = scimOver(replica, stack);
+  t = await startSingleReplica(prefix, options);
+  ({ stack, replica, idp } = t);
 }
 
 afterEach(async () => {
-  await replica?.stop();
-  await stack?.stop();
+  await t?.stop();
+  t = undefined;
 });
 
 /** Route templates of the DigiCert writes after `seq`, sorted. */

@@ -5,6 +5,7 @@ import {
   type ChildReplica,
   LEASE,
   MAPPED_GROUPS,
+  SCIM_TOKEN,
   type Stack,
   condition,
   getUser,
@@ -90,6 +91,13 @@ describe("replicas and kills", () => {
 
     await provisioned(s, after);
     expect(remote(s).certcentral().map((u) => u.username).sort()).toEqual(["after@example.com", "before@example.com"]);
+
+    // Neither process logged a credential, not even the one killed mid-flight.
+    const secrets = [SCIM_TOKEN, s.s.sim.options.certcentral.apiKeys[0]!, s.s.sim.options.dns.apiKeys[0]!];
+    for (const replica of [leader, follower]) {
+      expect(replica.output()).toContain('"operator started"');
+      for (const secret of secrets) expect(replica.output()).not.toContain(secret);
+    }
   });
 
   it("converges after a SIGKILL in the middle of provisioning, with exactly one remote user per SCIM user", async () => {

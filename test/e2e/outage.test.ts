@@ -1,37 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
-import {
-  MAPPED_GROUPS,
-  type Replica,
-  type Stack,
-  condition,
-  getUser,
-  oktaAddMembers,
-  oktaAssign,
-  oktaPushGroup,
-  remote,
-  scimOver,
-  serviceState,
-  startReplica,
-  startStack,
-} from "../helpers/e2e.js";
+import { MAPPED_GROUPS, condition, getUser, oktaAddMembers, oktaAssign, oktaPushGroup, remote, serviceState, useSingleReplica } from "../helpers/e2e.js";
 
-let stack: Stack;
-let replica: Replica;
-
-beforeAll(async () => {
-  stack = await startStack("e2e-outage");
-  replica = await startReplica(stack, "replica-a");
-});
-
-afterAll(async () => {
-  await replica?.stop();
-  await stack?.stop();
-});
+const t = useSingleReplica("e2e-outage");
 
 describe("DigiCert DNS down for a while", () => {
   it("says why in status, loses nothing pushed meanwhile, and converges when DNS returns", async () => {
-    const idp = scimOver(replica, stack);
+    const { idp, stack } = t;
     const outage = stack.s.sim.faults.add({ plane: "dns", kind: "outage" });
     const first = await oktaAssign(idp, "first@example.com");
     const pki = await oktaPushGroup(idp, MAPPED_GROUPS.pki, [first]);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { afterAll, beforeAll } from "vitest";
 import { API_VERSION, type DigiCertUser, type ScimTenant } from "../../src/api/v1alpha1/index.js";
 import { loadConfig } from "../../src/config.js";
 import { startOperator } from "../../src/main.js";
@@ -106,6 +107,43 @@ export interface Replica {
 export async function startReplica(stack: Stack, identity: string): Promise<Replica> {
   const operator = await startOperator(loadConfig(stack.flags(identity), {}), { kubeConfig: stack.cluster.kc, logger: silentLogger() });
   return { identity, scimUrl: operator.scimUrl, metricsUrl: operator.metricsUrl, stop: () => operator.stop() };
+}
+
+/** A stack served by one in-process replica, and the IdP's client for it. */
+export interface SingleReplica {
+  stack: Stack;
+  replica: Replica;
+  idp: ScimClient;
+  stop(): Promise<void>;
+}
+
+export async function startSingleReplica(prefix: string, options: StackOptions = {}): Promise<SingleReplica> {
+  const stack = await startStack(prefix, options);
+  try {
+    const replica = await startReplica(stack, "replica-a");
+    return {
+      stack,
+      replica,
+      idp: scimOver(replica, stack),
+      stop: async () => {
+        await replica.stop();
+        await stack.stop();
+      },
+    };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}
+
+/** One single-replica stack for a whole test file. */
+export function useSingleReplica(prefix: string, options: StackOptions = {}): SingleReplica {
+  const ctx = {} as SingleReplica;
+  beforeAll(async () => {
+    Object.assign(ctx, await startSingleReplica(prefix, options));
+  });
+  afterAll(() => ctx.stop?.());
+  return ctx;
 }
 
 export interface ChildReplica extends Replica {
