@@ -1,9 +1,7 @@
-import { CoordinationV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
 import {
   type ChildReplica,
-  LEASE,
   MAPPED_GROUPS,
   SCIM_TOKEN,
   type Stack,
@@ -16,6 +14,7 @@ import {
   oktaAddMembers,
   oktaAssign,
   oktaPushGroup,
+  readLease,
   remote,
   scimOver,
   serviceState,
@@ -31,6 +30,7 @@ let stack: Stack | undefined;
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.kill()));
   await stack?.stop();
+  stack = undefined;
 });
 
 const spawn = async (s: Stack, identity: string) => {
@@ -47,10 +47,6 @@ const provisioned = (s: Stack, id: string) =>
     expect(serviceState(u, "certcentral")).toMatchObject({ state: "Provisioned", roles: ["Manager"] });
     return u;
   }, 30_000);
-
-async function readLease(s: Stack) {
-  return (await s.cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: s.cluster.namespace, name: LEASE })).spec!;
-}
 
 describe("replicas and kills", () => {
   it("runs exactly one leader of two; killing it hands over within the lease and the new leader reconciles", async () => {
@@ -71,7 +67,7 @@ describe("replicas and kills", () => {
     await provisioned(s, before);
 
     await leader.kill();
-    const held = await readLease(s);
+    const held = (await readLease(s))!;
     // Not released (a clean stop would have shortened the lease to 1 s): only expiry frees it.
     expect(held).toMatchObject({ holderIdentity: leader.identity, leaseDurationSeconds: lease.leaseDurationMs / 1000 });
 
@@ -82,7 +78,7 @@ describe("replicas and kills", () => {
     // Lease's own timestamps show the handover at least a lease duration after the last renewal and
     // at most two jittered retry periods later, plus a second for API round trips on a busy machine.
     await eventually(async () => expect(await leaseHolder(s)).toBe(follower.identity), 30_000);
-    const taken = await readLease(s);
+    const taken = (await readLease(s))!;
     const handover = Date.parse(String(taken.acquireTime)) - Date.parse(String(held.renewTime));
     expect(handover).toBeGreaterThanOrEqual(lease.leaseDurationMs);
     expect(handover).toBeLessThanOrEqual(lease.leaseDurationMs + 2 * 1.2 * lease.retryPeriodMs + 1_000);

@@ -1,18 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoordinationV1Api } from "@kubernetes/client-node";
+import { ApiException, CoordinationV1Api, type V1LeaseSpec } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { afterAll, beforeAll } from "vitest";
 import { API_VERSION, type DigiCertUser, type ScimTenant } from "../../src/api/v1alpha1/index.js";
 import { loadConfig } from "../../src/config.js";
 import { startOperator } from "../../src/main.js";
+import { scimClient } from "../../src/demo/provision.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "./eventually.js";
 import { crdPath, testCluster, type TestCluster } from "./kube.js";
-import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, type ScimClient } from "./scim.js";
+import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from "./scim.js";
 
 // The whole product as a user runs it: the operator (in process, or as `cli.ts run` child processes
 // where a real SIGKILL is needed) against the test API server and the DigiCert simulator, driven
@@ -71,7 +72,8 @@ export async function startStack(prefix: string, options: StackOptions = {}): Pr
   await create("GroupMapping", "pki-admins", { tenantRef: { name: TENANT }, group: { displayName: MAPPED_GROUPS.pki }, grants: [{ service: "certcentral", role: "Manager" }] });
   await create("GroupMapping", "dns-team", { tenantRef: { name: TENANT }, group: { displayName: MAPPED_GROUPS.dns }, grants: [{ service: "dns", role: "Technical" }] });
 
-  const configFile = join(await mkdtemp(join(tmpdir(), "dao-e2e-")), "config.yaml");
+  const configDir = await mkdtemp(join(tmpdir(), "dao-e2e-"));
+  const configFile = join(configDir, "config.yaml");
   await writeFile(
     configFile,
     stringify({
@@ -91,7 +93,10 @@ export async function startStack(prefix: string, options: StackOptions = {}): Pr
       "--scim-address", "127.0.0.1:0",
       "--metrics-address", "127.0.0.1:0",
     ],
-    stop: () => s.close(),
+    stop: async () => {
+      await s.close();
+      await rm(configDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -113,7 +118,7 @@ export async function startReplica(stack: Stack, identity: string): Promise<Repl
 export interface SingleReplica {
   stack: Stack;
   replica: Replica;
-  idp: ScimClient;
+  idp: IdpClient;
   stop(): Promise<void>;
 }
 
@@ -147,7 +152,6 @@ export function useSingleReplica(prefix: string, options: StackOptions = {}): Si
 }
 
 export interface ChildReplica extends Replica {
-  child: ChildProcess;
   /** SIGKILL: no shutdown hook runs, so the Lease is left held until it expires. */
   kill(): Promise<void>;
   output(): string;
@@ -175,33 +179,23 @@ export async function spawnReplica(stack: Stack, identity: string): Promise<Chil
       if (!line) throw new Error(`operator ${identity} has not started yet`);
       return JSON.parse(line) as { scimUrl: string; metricsUrl: string };
     }, 30_000);
-    return { identity, child, scimUrl: started.scimUrl, metricsUrl: started.metricsUrl, kill, stop: kill, output: () => output };
+    return { identity, scimUrl: started.scimUrl, metricsUrl: started.metricsUrl, kill, stop: kill, output: () => output };
   } catch (err) {
     await kill();
     throw err;
   }
 }
 
-/** An IdP's client for the tenant, over real HTTP to a replica's SCIM endpoint. */
-export function scimOver(replica: Replica, stack: Stack): ScimClient {
-  const base = `${replica.scimUrl}/scim/v2/${stack.cluster.namespace}/${TENANT}`;
-  return async (method, path, body, headers = {}) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${SCIM_TOKEN}`,
-        ...(body !== undefined ? { "content-type": "application/scim+json; charset=utf-8" } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: Object.fromEntries(res.headers), body: text === "" ? undefined : JSON.parse(text) };
-  };
-}
+/** An IdP's view of the tenant over real HTTP; bodies are parsed JSON ({} when empty). */
+// Tests read SCIM JSON freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type IdpClient = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/** The IdP's client for the tenant, through a replica's SCIM endpoint (the demo's client). */
+export const scimOver = (replica: Replica, stack: Stack): IdpClient => scimClient(`${replica.scimUrl}/scim/v2/${stack.cluster.namespace}/${TENANT}`, SCIM_TOKEN);
 
 /** Okta's assignment: a filter that finds nothing, then POST with the password placeholder; returns the id. */
-export async function oktaAssign(idp: ScimClient, userName: string): Promise<string> {
+export async function oktaAssign(idp: IdpClient, userName: string): Promise<string> {
   const search = await idp("GET", `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`);
   if (search.status !== 200 || search.body.totalResults !== 0) throw new Error(`search for ${userName}: ${search.status} ${JSON.stringify(search.body)}`);
   const res = await idp("POST", "/Users", {
@@ -218,14 +212,14 @@ export async function oktaAssign(idp: ScimClient, userName: string): Promise<str
 }
 
 /** Okta's group push: the group without members, then the membership as a PATCH delta; returns the id. */
-export async function oktaPushGroup(idp: ScimClient, displayName: string, memberIds: string[]): Promise<string> {
+export async function oktaPushGroup(idp: IdpClient, displayName: string, memberIds: string[]): Promise<string> {
   const res = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName, members: [] });
   if (res.status !== 201) throw new Error(`POST /Groups ${displayName}: ${res.status} ${JSON.stringify(res.body)}`);
   if (memberIds.length > 0) await oktaAddMembers(idp, res.body.id, memberIds);
   return res.body.id as string;
 }
 
-export async function oktaAddMembers(idp: ScimClient, groupId: string, memberIds: string[]): Promise<void> {
+export async function oktaAddMembers(idp: IdpClient, groupId: string, memberIds: string[]): Promise<void> {
   const res = await idp("PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: memberIds.map((value) => ({ value })) }] });
   if (res.status !== 204) throw new Error(`PATCH /Groups/${groupId}: ${res.status} ${JSON.stringify(res.body)}`);
 }
@@ -242,14 +236,19 @@ export async function listUsers(stack: Stack): Promise<DigiCertUser[]> {
   return ((await stack.cluster.custom.listNamespacedCustomObject({ ...crdPath("DigiCertUser"), namespace: stack.cluster.namespace })) as { items: DigiCertUser[] }).items;
 }
 
-/** The Lease's holder, or undefined while there is none. */
-export async function leaseHolder(stack: Stack): Promise<string | undefined> {
+/** The Lease's spec, or undefined before any replica created it. */
+export async function readLease(stack: Stack): Promise<V1LeaseSpec | undefined> {
   const lease = await stack.cluster.kc
     .makeApiClient(CoordinationV1Api)
     .readNamespacedLease({ namespace: stack.cluster.namespace, name: LEASE })
-    .catch(() => undefined);
-  return lease?.spec?.holderIdentity ?? undefined;
+    .catch((err: unknown) => {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    });
+  return lease?.spec;
 }
+
+export const leaseHolder = async (stack: Stack) => (await readLease(stack))?.holderIdentity ?? undefined;
 
 /** The value of one exposition line (name plus labels, as prom-client prints them) on a replica's /metrics; NaN when absent. */
 export async function metric(replica: Replica, line: string): Promise<number> {
