@@ -76,12 +76,12 @@ describe("replicas and kills", () => {
     // The follower takes the Lease once it has seen no renewal for a lease duration, measured from
     // when it read the last renewal; it reads every retry period (plus up to 20 % jitter). So the
     // Lease's own timestamps show the handover at least a lease duration after the last renewal and
-    // at most two jittered retry periods later, plus a second for API round trips on a busy machine.
+    // at most two jittered retry periods later, plus up to three seconds for API round trips on a busy machine.
     await eventually(async () => expect(await leaseHolder(s)).toBe(follower.identity), 30_000);
     const taken = (await readLease(s))!;
     const handover = Date.parse(String(taken.acquireTime)) - Date.parse(String(held.renewTime));
     expect(handover).toBeGreaterThanOrEqual(lease.leaseDurationMs);
-    expect(handover).toBeLessThanOrEqual(lease.leaseDurationMs + 2 * 1.2 * lease.retryPeriodMs + 1_000);
+    expect(handover).toBeLessThanOrEqual(lease.leaseDurationMs + 2 * 1.2 * lease.retryPeriodMs + 3_000);
     expect(taken.leaseTransitions).toBe((held.leaseTransitions ?? 0) + 1);
     expect(await leads(follower)).toBe(1);
 
