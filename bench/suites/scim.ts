@@ -17,6 +17,7 @@ import { buildScimServer } from "../../src/scim/server.js";
 import { createKubeScimStore } from "../../src/scim/store/connect.js";
 import { runLoad, type LoadResult } from "../load.js";
 import type { BenchResult } from "../run.js";
+import { runWrk, wrkVersion } from "../wrk.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CONNECTIONS = 16;
@@ -79,6 +80,7 @@ export default async function scimBench(): Promise<BenchResult> {
     });
     const ids = store.listUsers(store.tenant({ namespace, name: "acme" })!).map((u) => u.id);
 
+    const listPaths = Array.from({ length: 9 }, (_, p) => `${prefix}/Users?startIndex=${1 + p * 100}&count=100`);
     const closed = { mode: "closed" as const, method: "GET", connections: CONNECTIONS, durationMs: DURATION_MS };
     // The machine is shared and its speed drifts within a run: each round measures the baseline and
     // both subjects back to back, and the median round's ratio is reported.
@@ -86,10 +88,11 @@ export default async function scimBench(): Promise<BenchResult> {
     for (let r = 0; r < ROUNDS; r++) {
       const hello = await runLoad({ ...closed, port: basePort, paths: ["/hello"] });
       const byId = await runLoad({ ...closed, port: scimPort, headers, paths: ids.map((id) => `${prefix}/Users/${id}`) });
-      const listPage = await runLoad({ ...closed, port: scimPort, headers, paths: Array.from({ length: 9 }, (_, p) => `${prefix}/Users?startIndex=${1 + p * 100}&count=100`) });
+      const listPage = await runLoad({ ...closed, port: scimPort, headers, paths: listPaths });
       rounds.push({ hello, byId, listPage });
     }
     const median = (f: (r: (typeof rounds)[number]) => number) => rounds.map(f).sort((x, y) => x - y)[Math.floor(ROUNDS / 2)]!;
+    const wrkLines = await withWrk({ basePort, scimPort, headers, listPaths });
     const byIdRatio = median((r) => r.byId.rps / r.hello.rps);
     const listRatio = median((r) => r.listPage.rps / r.hello.rps);
     const entraFloor = await runLoad({
@@ -111,6 +114,7 @@ export default async function scimBench(): Promise<BenchResult> {
             `GET /Users?count=100 ${fmt(r.listPage)} (${((r.listPage.rps / r.hello.rps) * 100).toFixed(0)}%)`,
         ),
         `median ratios (${ids.length} users in the tenant): GET /Users/{id} ${(byIdRatio * 100).toFixed(0)}%, 100-user page ${(listRatio * 100).toFixed(0)}% of the baseline`,
+        ...wrkLines,
         `25 req/s for 10 s (GET by id and userName filter): ${fmt(entraFloor)}`,
         `POST /Users at ${CREATE_RATE}/s x ${CREATES} against the real API server: ${fmt(creates)}; statuses ${JSON.stringify(creates.statuses)}`,
       ],
@@ -130,5 +134,37 @@ export default async function scimBench(): Promise<BenchResult> {
     await baseline.close();
     await store.stop();
     await env.stop();
+  }
+}
+
+/**
+ * The same closed-loop comparison with wrk, a C generator, when it is installed, plus a plain fastify
+ * serving one real page's bytes: what a 55 KB answer costs without any SCIM work. The target is
+ * judged on the node generator above; these lines show how much of the ratio is the generator's.
+ */
+async function withWrk(p: { basePort: number; scimPort: number; headers: Record<string, string>; listPaths: string[] }): Promise<string[]> {
+  const version = wrkVersion();
+  if (!version) return ["wrk: not installed (apt-get install -y wrk), so no C-generator comparison in this run"];
+  const page = Buffer.from(await (await fetch(`http://127.0.0.1:${p.scimPort}${p.listPaths[0]}`, { headers: p.headers })).arrayBuffer());
+  const bytes = Fastify();
+  bytes.get("/page", async (_req, reply) => reply.header("content-type", "application/scim+json; charset=utf-8").send(page));
+  await bytes.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const bytesPort = (bytes.server.address() as { port: number }).port;
+    const settings = { connections: CONNECTIONS, durationMs: DURATION_MS, threads: 2 };
+    const lines: string[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const hello = await runWrk({ ...settings, port: p.basePort, paths: ["/hello"] });
+      const listPage = await runWrk({ ...settings, port: p.scimPort, headers: p.headers, paths: p.listPaths });
+      const same = await runWrk({ ...settings, port: bytesPort, paths: ["/page"] });
+      const pct = (x: LoadResult) => `${((x.rps / hello.rps) * 100).toFixed(0)}%`;
+      ratios.push(listPage.rps / hello.rps);
+      lines.push(`wrk round ${r + 1}: hello-world ${fmt(hello)} | GET /Users?count=100 ${fmt(listPage)} (${pct(listPage)}) | fastify sending the same ${page.length} bytes ${fmt(same)} (${pct(same)})`);
+    }
+    const mid = ratios.sort((x, y) => x - y)[Math.floor(ROUNDS / 2)]!;
+    return [`${version}, 2 threads, same connections and duration:`, ...lines, `wrk median: 100-user page ${(mid * 100).toFixed(0)}% of the baseline`];
+  } finally {
+    await bytes.close();
   }
 }

@@ -8,23 +8,36 @@ export interface Rendered {
 
 export const rendered = (obj: Json): Rendered => ({ obj, json: Buffer.from(JSON.stringify(obj)) });
 
+/** Everything a rendering depends on besides the record's id. */
+export interface RenderStamp {
+  /** Tenant and external base URL: the same for every resource a request renders. */
+  scope: string;
+  version: string;
+  /** The names of the user's groups, joined. */
+  groups: string;
+}
+
+interface Entry extends Rendered, RenderStamp {}
+
 /**
- * Rendered users and their JSON, keyed by everything the rendering depends on (resourceVersion,
- * external base URL, the names of the user's groups). Reads are most of the IdPs' traffic (Okta's
- * imports page through every user), and re-serialising unchanged users dominated their cost.
- * Bounded: past `max` entries the oldest go first.
+ * Rendered users and their JSON, keyed by id and checked against everything the rendering depends
+ * on. Reads are most of the IdPs' traffic (Okta's imports page through every user), and
+ * re-serialising unchanged users dominated their cost. A list page looks up every user on it, so a
+ * lookup builds no strings: the id is the record's own, and the stamp is compared field by field
+ * (ids are UUIDs; the scope keeps tenants apart all the same). Bounded: past `max` entries the
+ * oldest go first.
  */
 export class RenderCache {
-  readonly #entries = new Map<string, Rendered & { stamp: string }>();
+  readonly #entries = new Map<string, Entry>();
 
   constructor(private readonly max: number) {}
 
-  get(key: string, stamp: string, render: () => Json): Rendered {
-    const hit = this.#entries.get(key);
-    if (hit?.stamp === stamp) return hit;
-    const entry = { ...rendered(render()), stamp };
-    if (hit) this.#entries.delete(key);
-    this.#entries.set(key, entry);
+  get(id: string, stamp: RenderStamp, render: () => Json): Rendered {
+    const hit = this.#entries.get(id);
+    if (hit && hit.version === stamp.version && hit.scope === stamp.scope && hit.groups === stamp.groups) return hit;
+    const entry: Entry = { ...rendered(render()), ...stamp };
+    if (hit) this.#entries.delete(id);
+    this.#entries.set(id, entry);
     if (this.#entries.size > this.max) {
       for (const oldest of this.#entries.keys()) {
         this.#entries.delete(oldest);

@@ -9,8 +9,8 @@ import { audit, ifMatchVersion, listLimits, mustExist, notModified, projected, r
 
 function render(ctx: ScimContext, rec: UserRecord, rc = renderContext(ctx)): Rendered {
   const groups = rec.state.groups?.length ? rec.state.groups.map((g) => rc.groupName(g.value) ?? "").join("\u0000") : "";
-  const key = `${ctx.tenant.ref.namespace}/${ctx.tenant.ref.name}/${rec.id}`;
-  return ctx.renderCache.get(key, `${rec.version}|${ctx.baseUrl}|${groups}`, () => renderUser(rec, rc));
+  // The base URL holds the tenant's namespace and name, so it scopes the entry to the tenant.
+  return ctx.renderCache.get(rec.id, { scope: ctx.baseUrl, version: rec.version, groups }, () => renderUser(rec, rc));
 }
 
 
