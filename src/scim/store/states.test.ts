@@ -10,10 +10,12 @@ describe("the idempotency rule for a retried create", () => {
     expect(isReplay(stored, { userName: "jane@x.test", active: true })).toBe(false);
   });
 
-  it("without externalIds, replays only an identical create", () => {
+  it("never replays without an externalId on both sides, even an identical body (Okta SPEC step 10: 409)", () => {
     const { externalId: _e, ...noExt } = stored;
-    expect(isReplay(noExt, { active: true, userName: "jane@x.test" })).toBe(true);
-    expect(isReplay(noExt, { active: true, userName: "jane@x.test", title: "Boss" })).toBe(false);
+    expect(isReplay(noExt, { active: true, userName: "jane@x.test" })).toBe(false);
+    expect(isReplay(noExt, { active: true, userName: "jane@x.test", externalId: "00u1" })).toBe(false);
+    expect(isReplay({ ...noExt, externalId: "" }, { active: true, userName: "jane@x.test", externalId: "" })).toBe(false);
+    expect(isReplay(undefined, { active: true, userName: "jane@x.test", externalId: "00u1" })).toBe(false);
   });
 
   it("replays a group push only when it would change nothing, or when externalIds match", () => {

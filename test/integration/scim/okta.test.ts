@@ -121,6 +121,33 @@ describe("Okta", () => {
     expect(seen[0]).toBe(userId);
   });
 
+  it("SPEC test steps 8-10: POST a user without externalId, GET it, POST the same body again → 409", async () => {
+    const body = {
+      schemas: [USER_SCHEMA],
+      userName: "spec.test@okta.local",
+      name: { givenName: "Spec", familyName: "Test" },
+      emails: [{ primary: true, value: "spec.test@okta.local", type: "work" }],
+      displayName: "Spec Test",
+      active: true,
+    };
+    // Step 8 declares no Content-Type header.
+    const first = await replica.app.inject({
+      method: "POST",
+      url: `/scim/v2/${cluster.namespace}/acme/Users`,
+      headers: { authorization: `Bearer ${TOKEN}`, accept: "application/scim+json" },
+      payload: JSON.stringify(body),
+    });
+    expect(first.statusCode).toBe(201);
+    const created = JSON.parse(first.body);
+    expect(created).toMatchObject({ userName: body.userName, active: true, name: body.name, schemas: expect.arrayContaining([USER_SCHEMA]) });
+    expect((await okta("GET", `/Users/${created.id}`)).status).toBe(200);
+    const again = await okta("POST", "/Users", body);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "409", scimType: "uniqueness" });
+    const found = await okta("GET", `/Users?filter=${encodeURIComponent('userName eq "spec.test@okta.local"')}`);
+    expect(found.body.Resources.map((r: { id: string }) => r.id)).toEqual([created.id]);
+  });
+
   it("updates a profile by PUT echoing the last GET (AIW)", async () => {
     const current = (await okta("GET", `/Users/${userId}`)).body;
     const res = await okta("PUT", `/Users/${userId}`, { ...current, id: "ignored", displayName: "Test U. User", title: "Engineer", meta: { ...current.meta, version: "junk" } });
