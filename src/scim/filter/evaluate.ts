@@ -25,11 +25,12 @@ function evalNode(node: FilterNode, target: unknown, element: boolean): boolean 
     case "not":
       return !evalNode(node.expr, target, element);
     case "present":
-      return valuesOf(target, node.path, element).length > 0;
+      return present(target, node.path, element);
     case "compare": {
-      const values = valuesOf(target, node.path, element);
+      // `eq null` / `ne null` ask whether the attribute is unassigned, the negation of `pr`.
+      if (node.value === null) return node.op === "ne" ? present(target, node.path, element) : node.op === "eq" && !present(target, node.path, element);
+      const values = valuesOf(target, node.path, element, false);
       const def = comparedDef(node.path);
-      if (node.value === null) return node.op === "ne" ? values.length > 0 : node.op === "eq" && values.length === 0;
       if (node.op === "ne") return !values.some((v) => compare(v, "eq", node.value, def));
       return values.some((v) => compare(v, node.op, node.value, def));
     }
@@ -50,8 +51,19 @@ function elementsOf(resource: Json, path: ResolvedPath): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
-/** The values a condition compares: non-empty, flattened over multi-valued attributes. */
-function valuesOf(target: unknown, path: ResolvedPath, element: boolean): unknown[] {
+/**
+ * RFC 7644 §3.4.2.2 `pr`: a non-empty value, or for a complex attribute a node with at least one
+ * non-empty sub-attribute (so `name pr` and `addresses pr` look at the whole node, not at a `value`
+ * sub-attribute that name and addresses do not have).
+ */
+const present = (target: unknown, path: ResolvedPath, element: boolean) => valuesOf(target, path, element, true).length > 0;
+
+/**
+ * The values a condition compares: non-empty, flattened over multi-valued attributes. `whole` keeps
+ * complex values as nodes; otherwise a complex attribute without a sub-attribute stands for its
+ * `value` (`emails co "x"`, `manager eq "id"`).
+ */
+function valuesOf(target: unknown, path: ResolvedPath, element: boolean, whole: boolean): unknown[] {
   let values: unknown[];
   if (element) {
     const sub = path.sub?.name ?? "value";
@@ -59,7 +71,7 @@ function valuesOf(target: unknown, path: ResolvedPath, element: boolean): unknow
   } else {
     const elements = elementsOf(target as Json, path);
     // A complex attribute compared without a sub-attribute compares its "value" (RFC 7644 §3.4.2.2).
-    const sub = path.sub?.name ?? (path.def?.type === "complex" ? "value" : undefined);
+    const sub = path.sub?.name ?? (path.def?.type === "complex" && !whole ? "value" : undefined);
     values = sub === undefined ? elements : elements.map((e) => (e !== null && typeof e === "object" ? getCI(e, sub) : undefined));
   }
   return values.flat().filter((v) => !isEmpty(v));

@@ -19,6 +19,7 @@ const bjensen = {
     { value: "bjensen@example.com", type: "work", primary: true },
     { value: "babs@jensen.org", type: "home" },
   ],
+  addresses: [{ type: "work", streetAddress: "100 Universal City Plaza", locality: "Hollywood", region: "CA", postalCode: "91608", country: "USA", primary: true }],
   ims: [{ value: "someaimhandle", type: "aim" }],
   roles: [{ value: "admin", primary: true }],
   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
@@ -80,6 +81,17 @@ describe("filter: RFC 7644 §3.4.2.2 examples and the IdPs' filters", () => {
     ["not (active eq false)", true],
     ['title eq null', false],
     ['nickName eq null', true],
+    // pr on a complex attribute looks at the whole node (RFC 7644 §3.4.2.2 "a non-empty node")
+    ["name pr", true],
+    ["addresses pr", true],
+    ["meta pr", true],
+    ["not (name pr)", false],
+    ["phoneNumbers pr", false],
+    ["name eq null", false],
+    ["name ne null", true],
+    ["addresses ne null", true],
+    ['addresses[type eq "work"]', true],
+    ['emails co "example.com"', true], // a comparison still stands for the elements' value
     // precedence: and binds tighter than or
     ['userType eq "Intern" and title pr or active eq true', true],
     ['userType eq "Intern" and (title pr or active eq true)', false],
@@ -126,6 +138,13 @@ describe("filter: RFC 7644 §3.4.2.2 examples and the IdPs' filters", () => {
     expect(matches(group, parseFilter('displayName eq "test scimv2"', GROUP_TYPE))).toBe(true);
     expect(matches(group, parseFilter('members[value eq "u1"]', GROUP_TYPE))).toBe(true);
     expect(matches(group, parseFilter('members eq "u2"', GROUP_TYPE))).toBe(false);
+  });
+
+  it("treats a complex attribute whose sub-attributes are all empty as not present", () => {
+    const blank = { ...bjensen, name: { givenName: "", familyName: null }, addresses: [{ type: "" }] };
+    expect(f("name pr", blank)).toBe(false);
+    expect(f("addresses pr", blank)).toBe(false);
+    expect(f("name eq null", blank)).toBe(true);
   });
 
   it("keeps the values of unknown extensions filterable", () => {
