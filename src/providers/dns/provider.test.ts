@@ -43,4 +43,25 @@ describe("dns provider", () => {
     expect((await client.ensureUser(identity(3), { roles: ["Technical", "Reporting"] })).outcome).toBe("updated");
     expect(await client.getUser(identity(3).userName)).toMatchObject({ state: "active" });
   });
+
+  it("logs in while a full window of calls waits for the token, on first use and on refresh", async () => {
+    // A clock that runs (the limiter's windows must drain) but can jump past the token's hour.
+    let offset = 0;
+    const running = { ...systemClock, now: () => Date.now() + offset };
+    const local = await startSimulator({ now: running.now });
+    try {
+      const client = clientFor(local, dns, { clock: running }, { rateLimits: [{ requests: 2, windowMs: 50 }] });
+      const burst = () =>
+        Promise.race([
+          Promise.all([1, 2, 3, 4].map((n) => client.getUser(identity(n).userName))),
+          new Promise((_, reject) => setTimeout(() => reject(new Error("deadlocked: the login never got a slot")), 3_000)),
+        ]);
+      await expect(burst()).resolves.toEqual([undefined, undefined, undefined, undefined]);
+      offset += 56 * 60_000; // inside the refresh margin: the next calls must log in again
+      await expect(burst()).resolves.toHaveLength(4);
+      expect(local.sim.calls.counts().byRoute["POST /dns/auth/login"]).toBe(2);
+    } finally {
+      await local.close();
+    }
+  });
 });

@@ -32,7 +32,10 @@ export interface ServiceHttpOptions {
   baseUrl: string;
   credential: string;
   windows: RateWindow[];
-  /** Headers that authenticate a request; called per attempt so tokens can be refreshed. */
+  /**
+   * Headers that authenticate a request; called per attempt so tokens can be refreshed. Called
+   * before the attempt takes a limiter slot, so it may make requests of its own on the same key.
+   */
   auth: () => Promise<Record<string, string>> | Record<string, string>;
   /** Reads the service's error body dialect into a code and a message. */
   parseError: (body: unknown) => { code?: string; message?: string };
@@ -105,13 +108,16 @@ export class DigiCertHttp {
     // Half of each step is random, so many workers retrying together spread out.
     const backoff = new Backoff(this.#config.baseDelayMs, this.#config.maxDelayMs, 0.5);
     for (let attempt = 0; ; attempt++) {
+      // Headers first, holding nothing: auth() may itself call DigiCert through this key's limiter
+      // and breaker (DNS logs in for a token), and must not wait for a slot this call already holds.
+      const auth = await this.#o.auth();
       if (!this.breaker.allow()) {
         this.#count(spec, "circuit_open");
         throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `circuit open after repeated failures; not calling ${spec.endpoint}`);
       }
       const ticket = await this.limiter.acquire();
       this.#metrics?.rateLimitWait.observe({ service }, ticket.waitedMs / 1000);
-      const result = await this.#attempt(spec).finally(ticket.release);
+      const result = await this.#attempt(spec, auth).finally(ticket.release);
       const last = attempt + 1 >= this.#config.maxAttempts;
 
       if (result.kind === "response") {
@@ -152,10 +158,10 @@ export class DigiCertHttp {
     }
   }
 
-  async #attempt(spec: RequestSpec): Promise<Attempt> {
+  async #attempt(spec: RequestSpec, auth: Record<string, string>): Promise<Attempt> {
     const url = new URL(this.#o.baseUrl.replace(/\/+$/, "") + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: "application/json", ...(await this.#o.auth()) };
+    const headers: Record<string, string> = { accept: "application/json", ...auth };
     if (spec.body !== undefined) headers["content-type"] = "application/json";
     const started = performance.now();
     const service = this.#o.service;
