@@ -185,6 +185,22 @@ describe("PATCH: every body Entra sends (scim-clients.md §5.3, §5.4), both fla
     expect(patchUser(patchBody({ op: "replace", path: "title", value: null }), withTitle).title).toBeUndefined();
   });
 
+  const work = { primary: true, type: "work", value: "jane@test.com" };
+  const home = { type: "home", value: "h@x" };
+  const hq = { type: "work", streetAddress: "1 Main St", locality: "Springfield" };
+  it.each([
+    ['"" on a matching filtered value', "Replace", 'emails[type eq "work"].value', "", [work, home], "emails", [home]],
+    ["null on a matching filtered value", "Replace", 'emails[type eq "work"].value', null, [work], "emails", undefined],
+    ['"" with Add on a matching filtered value', "Add", 'emails[type eq "work"].value', "", [work], "emails", undefined],
+    ['"" when nothing matches (no upsert)', "Replace", 'emails[type eq "work"].value', "", [home], "emails", [home]],
+    ["null when the attribute is absent (no upsert)", "Replace", 'phoneNumbers[type eq "mobile"].value', null, undefined, "phoneNumbers", undefined],
+    ['"" on one sub-attribute keeps the rest of the element', "Replace", 'addresses[type eq "work"].streetAddress', "", [hq], "addresses", [{ type: "work", locality: "Springfield" }]],
+    ["null on a filtered element", "Replace", 'emails[type eq "home"]', null, [work, home], "emails", [work]],
+  ])("unassigns with %s (RFC 7644 §3.5.2, validator)", (_label, op, path, value, before, attr, expected) => {
+    const after = patchUser(patchBody({ op, path, value }), { ...user(), [attr]: before });
+    expect(after[attr as "emails"]).toEqual(expected);
+  });
+
   it("adds members with $ref null and ignores duplicates", () => {
     const after = patchGroup(
       patchBody({ op: "Add", path: "members", value: [{ $ref: null, value: "f648f8d5ea4e4cd38e9c" }, { value: "u1" }] }),

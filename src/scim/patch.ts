@@ -93,8 +93,9 @@ function applyAt(doc: Json, op: PatchOperation["op"], pathText: string, value: u
   if (path.def?.mutability === "readOnly" || path.sub?.def?.mutability === "readOnly") return;
   const container = path.container === undefined ? doc : ensureObject(doc, path.container);
   const key = keyCI(container, path.name) ?? path.name;
-  const remove = op === "remove" || (value === null || value === "");
-  if (target.filter) return applyFiltered(container, key, target, op, value);
+  // null and "" unassign (RFC 7644 §3.5.2), on plain and on filtered paths alike.
+  const remove = op === "remove" || value === null || value === "";
+  if (target.filter) return applyFiltered(container, key, target, remove ? "remove" : op, value);
   if (path.sub) {
     const subName = path.sub.name;
     const current = container[key];
@@ -135,8 +136,16 @@ function applyFiltered(container: Json, key: string, target: PatchPath, op: Patc
   const matched = list.filter((e) => matchesElement(e, filter));
   const sub = target.subAfterFilter;
   if (op === "remove") {
-    if (sub) for (const e of matched.filter(isObject)) delete e[keyCI(e, sub.name) ?? sub.name];
-    else container[key] = list.filter((e) => !matched.includes(e));
+    // Never an upsert: unassigning what is not there is a no-op.
+    if (sub) {
+      for (const e of matched.filter(isObject)) delete e[keyCI(e, sub.name) ?? sub.name];
+      // An element left with nothing but what selected it (`{type:"work"}` once its value is gone) is
+      // unassigned as a whole; kept, it would be an email without an address.
+      const selector = new Set(Object.keys(equalities(filter) ?? {}).map((k) => k.toLowerCase()));
+      container[key] = list.filter((e) => !(matched.includes(e) && isObject(e) && onlySelector(e, selector)));
+    } else {
+      container[key] = list.filter((e) => !matched.includes(e));
+    }
     if (isEmpty(container[key])) delete container[key];
     return;
   }
@@ -152,6 +161,9 @@ function applyFiltered(container: Json, key: string, target: PatchPath, op: Patc
     container[key] = list;
   }
 }
+
+const onlySelector = (element: Json, selector: Set<string>) =>
+  Object.entries(element).every(([k, v]) => isEmpty(v) || selector.has(k.toLowerCase()) || k.toLowerCase() === "primary");
 
 function checkImmutable(element: Json, key: string, value: unknown, parent: AttrDef | undefined): void {
   const def = parent?.subAttributes?.find((a) => a.name.toLowerCase() === key.toLowerCase());
