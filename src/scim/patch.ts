@@ -46,7 +46,7 @@ export function parsePatchRequest(body: unknown, maxOperations: number): PatchOp
  * Lenient exactly where the IdPs need it (scim-clients.md §1): a path-less value with dotted and URN
  * keys, `remove` at `members` with a value array (Entra legacy) removes only those members, a
  * non-matching filtered remove is a no-op, and add/replace on a filtered path with no match creates
- * the element (upsert) instead of failing with noTarget.
+ * the element (upsert) instead of failing with noTarget; a "" or null value unassigns instead.
  */
 export function applyPatch(resource: Json, ops: PatchOperation[], type: ResourceType, limits?: FilterLimits): Json {
   const doc = clone(resource);
