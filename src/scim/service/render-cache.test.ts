@@ -29,6 +29,31 @@ describe("RenderCache", () => {
   });
 });
 
+describe("RenderCache.listSlots", () => {
+  const scope = "https://idp.example/scim/v2/ns/acme";
+
+  it("keeps a list's renderings while the list, the scope and the revision stay the same", () => {
+    const cache = new RenderCache(10);
+    const records = [{ id: "a" }, { id: "b" }];
+    const slots = cache.listSlots("ns/acme", records, scope, 1)!;
+    slots[0] = { obj: { id: "a" }, json: Buffer.from("{}") };
+    expect(cache.listSlots("ns/acme", records, scope, 1)).toBe(slots);
+    expect(cache.listSlots("ns/acme", records, scope, 1)![0]).toBe(slots[0]);
+    // Any of the three changing starts from empty slots.
+    expect(cache.listSlots("ns/acme", [...records], scope, 1)![0]).toBeUndefined();
+    slots[0] = { obj: { id: "a" }, json: Buffer.from("{}") };
+    expect(cache.listSlots("ns/acme", records, `${scope}x`, 1)![0]).toBeUndefined();
+    expect(cache.listSlots("ns/acme", records, scope, 2)![0]).toBeUndefined();
+    expect(cache.listSlots("ns/other", records, scope, 2)).not.toBe(cache.listSlots("ns/acme", records, scope, 2));
+  });
+
+  it("keeps no slots for a list longer than its bound", () => {
+    const cache = new RenderCache(2);
+    expect(cache.listSlots("ns/acme", [1, 2], scope, 1)).toHaveLength(2);
+    expect(cache.listSlots("ns/acme", [1, 2, 3], scope, 1)).toBeUndefined();
+  });
+});
+
 describe("listResponseJson", () => {
   it("assembles ListResponses that later pages (past one 1 MB slab) do not overwrite", () => {
     const items = (n: number, tag: string) => Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ id: `${tag}${i}`, name: "ü".repeat(i) })));

@@ -13,9 +13,10 @@ function render(ctx: ScimContext, rec: UserRecord, rc = renderContext(ctx)): Ren
   return ctx.renderCache.get(rec.id, { scope: ctx.baseUrl, version: rec.version, groups }, () => renderUser(rec, rc));
 }
 
+const tenantKeyOf = (ctx: ScimContext) => `${ctx.tenant.ref.namespace}/${ctx.tenant.ref.name}`;
 
 /** `userName eq "x"` (alone or in an `and`) is answered from the userName index instead of a scan. */
-function candidates(ctx: ScimContext, filter: FilterNode | undefined): UserRecord[] {
+function candidates(ctx: ScimContext, filter: FilterNode | undefined): readonly UserRecord[] {
   const indexed = filter && userNameEquals(filter);
   return indexed !== undefined ? ctx.store.usersByUserName(ctx.tenant, indexed) : ctx.store.listUsers(ctx.tenant);
 }
@@ -39,7 +40,11 @@ export function listUsers(ctx: ScimContext, q: ListQuery): { total: number; item
   let items: Rendered[];
   if (!q.filter && !q.sortBy) {
     total = records.length;
-    items = records.slice(q.startIndex - 1, q.startIndex - 1 + q.count).map((r) => render(ctx, r, rc));
+    const start = q.startIndex - 1;
+    const end = Math.min(records.length, start + q.count);
+    const slots = ctx.renderCache.listSlots(tenantKeyOf(ctx), records, ctx.baseUrl, ctx.store.revision());
+    items = [];
+    for (let i = start; i < end; i++) items.push(slots ? (slots[i] ??= render(ctx, records[i]!, rc)) : render(ctx, records[i]!, rc));
   } else {
     const rendered = records.map((r) => render(ctx, r, rc));
     const byObj = new Map(rendered.map((r) => [r.obj, r]));

@@ -59,6 +59,7 @@ export class KubeStore implements ScimStore {
   readonly #deleted = new Map<string, string>();
   readonly #tenantListeners: ((ref: TenantRef) => void)[] = [];
   #userLists = new Map<string, UserRecord[]>();
+  #revision = 0;
 
   constructor(options: KubeStoreOptions) {
     this.#o = options;
@@ -74,7 +75,10 @@ export class KubeStore implements ScimStore {
     options.users.on("delete", (o) => (forget(o), invalidate()));
     options.users.on("add", invalidate);
     options.users.on("update", invalidate);
-    options.groups.on("delete", forget);
+    const groupChanged = () => this.#revision++;
+    options.groups.on("delete", (o) => (forget(o), groupChanged()));
+    options.groups.on("add", groupChanged);
+    options.groups.on("update", groupChanged);
     const changed = (obj: TenantObject) => {
       for (const fn of this.#tenantListeners) fn({ namespace: obj.metadata?.namespace ?? "", name: obj.metadata?.name ?? "" });
     };
@@ -120,7 +124,11 @@ export class KubeStore implements ScimStore {
 
   // ---- users
 
-  listUsers(t: Tenant): UserRecord[] {
+  revision(): number {
+    return this.#revision;
+  }
+
+  listUsers(t: Tenant): readonly UserRecord[] {
     const key = tenantKey(t.ref.namespace, t.ref.name);
     let list = this.#userLists.get(key);
     if (!list) {
@@ -247,6 +255,7 @@ export class KubeStore implements ScimStore {
       throw unavailable(`deleting a ${kind.kind}`, err);
     }
     this.#userLists = new Map();
+    this.#revision++;
     await this.#named.guard(() => this.#claims.releaseIfHeld(ns, t.ref.name, kind.claim, value, id), "releasing a claim");
   }
 

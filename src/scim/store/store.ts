@@ -37,8 +37,13 @@ export interface ScimStore {
   /** One key of a Secret in the tenant's namespace, or undefined if the Secret or key is missing. */
   readSecretKey(namespace: string, ref: SecretKeySelector): Promise<string | undefined>;
 
-  /** Every user of the tenant, oldest first (ties broken by id): a stable order for paging. */
-  listUsers(t: Tenant): UserRecord[];
+  /**
+   * Every user of the tenant, oldest first (ties broken by id): a stable order for paging. The same
+   * array is returned until a user changes, so callers may cache what they derive from it by identity.
+   */
+  listUsers(t: Tenant): readonly UserRecord[];
+  /** Grows whenever a group changes or goes: renderings that show group names are stale then. */
+  revision(): number;
   getUser(t: Tenant, id: string): UserRecord | undefined;
   /**
    * Like getUser, but a cache miss is checked with the API server: another replica may have created
