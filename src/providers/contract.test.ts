@@ -28,6 +28,22 @@ describe.each(BACKENDS)("$service provider", (c) => {
     expect(s.sim.calls.counts({ plane: c.plane }).total).toBe(1);
   });
 
+  it("refuses a credential with a line break before sending anything, without quoting it", async () => {
+    const key = c.credentials(s);
+    let fetches = 0;
+    const counting: typeof fetch = (...args) => (fetches++, fetch(...args));
+    const err = await clientFor(s, c, { fetch: counting }, { credentials: `${key}\nX-Injected: 1` })
+      .validateCredentials()
+      .catch((e: unknown) => e);
+    expect(isProviderError(err, PROVIDER_ERRORS.AUTH_FAILED)).toBe(true);
+    expect((err as Error).message).toMatch(/credential .* contains a line break/);
+    for (let e: unknown = err; e !== undefined; e = (e as { cause?: unknown }).cause) {
+      expect(`${String(e)} ${JSON.stringify(e)}`).not.toContain(key);
+    }
+    expect(fetches).toBe(0);
+    expect(s.sim.calls.counts({ plane: c.plane }).total).toBe(0);
+  });
+
   it("creates a user once, reads it back, and leaves it alone when nothing changed", async () => {
     const client = clientFor(s, c);
     const first = await client.ensureUser(identity(1), access(c.roles));

@@ -174,4 +174,40 @@ describe("secrets", () => {
     expect(await registry.metrics()).not.toContain(secret);
     expect(JSON.stringify(err) + String(err) + JSON.stringify((err as Error).cause)).not.toContain(secret);
   });
+
+  const chain = (err: unknown): string => {
+    const parts: string[] = [];
+    for (let e = err; e !== undefined; e = (e as { cause?: unknown }).cause) parts.push(String(e), JSON.stringify(e) ?? "");
+    return parts.join(" ");
+  };
+
+  it.each([
+    ["a NUL", "\u0000"],
+    ["a DEL", "\u007f"],
+    ["a non-Latin-1 character", "\u20ac"],
+  ])("refuses a credential with %s before fetch sees it", async (_name, bad) => {
+    let fetches = 0;
+    const counting: typeof fetch = (...args) => (fetches++, fetch(...args));
+    const err = await get(http({ fetch: counting }, { auth: () => ({ "X-DC-DEVKEY": `${KEY}${bad}x` }) })).catch((e: unknown) => e);
+    expect(isProviderError(err, PROVIDER_ERRORS.AUTH_FAILED)).toBe(true);
+    expect((err as Error).message).toMatch(/X-DC-DEVKEY header contains/);
+    expect(chain(err)).not.toContain(KEY);
+    expect(fetches).toBe(0);
+  });
+
+  it.each([
+    ["Headers validation", () => new TypeError(`Headers.append: "${KEY}\nx" is an invalid header value.`)],
+    ["the dispatcher", () => new TypeError("fetch failed", { cause: Object.assign(new Error(`invalid header ${KEY}`), { code: "UND_ERR_INVALID_ARG" }) })],
+  ])("never retries or quotes a request refused by %s before sending", async (_name, refusal) => {
+    let fetches = 0;
+    const refusing: typeof fetch = async () => {
+      fetches++;
+      throw refusal();
+    };
+    const err = await get(http({ fetch: refusing })).catch((e: unknown) => e);
+    expect(isProviderError(err, PROVIDER_ERRORS.INVALID_REQUEST)).toBe(true);
+    expect((err as Error).message).toMatch(/GET \/account could not be sent/);
+    expect(chain(err)).not.toContain(KEY);
+    expect(fetches).toBe(1);
+  });
 });

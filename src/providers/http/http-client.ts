@@ -7,6 +7,7 @@ import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from "../provi
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { httpMetrics, initServiceMetrics, type HttpMetrics, type RetryReason } from "./metrics.js";
 import type { RateWindow, RollingWindowLimiter } from "./rate-limiter.js";
+import { invalidHeaderCharacter, refusedBeforeSending, withheldError } from "./header-safety.js";
 import { SharedHttpState } from "./shared-state.js";
 import { parseRetryAfter } from "./retry.js";
 
@@ -69,7 +70,9 @@ export class UncertainOutcomeError extends ProviderError {}
 
 type Attempt =
   | { kind: "response"; response: HttpResponse }
-  | { kind: "failure"; reason: RetryReason; error: unknown };
+  | { kind: "failure"; reason: RetryReason; error: unknown }
+  /** fetch refused to build the request (bad header or URL): the same on every attempt. */
+  | { kind: "unsendable"; error: Error };
 
 /**
  * The one HTTP client every DigiCert backend uses: client-side rolling-window limiting per API
@@ -110,7 +113,7 @@ export class DigiCertHttp {
     for (let attempt = 0; ; attempt++) {
       // Headers first, holding nothing: auth() may itself call DigiCert through this key's limiter
       // and breaker (DNS logs in for a token), and must not wait for a slot this call already holds.
-      const auth = await this.#o.auth();
+      const auth = this.#checked(await this.#o.auth());
       if (!this.breaker.allow()) {
         this.#count(spec, "circuit_open");
         throw new ProviderError(service, PROVIDER_ERRORS.UNAVAILABLE, `circuit open after repeated failures; not calling ${spec.endpoint}`);
@@ -119,6 +122,11 @@ export class DigiCertHttp {
       this.#metrics?.rateLimitWait.observe({ service }, ticket.waitedMs / 1000);
       const result = await this.#attempt(spec, auth).finally(ticket.release);
       const last = attempt + 1 >= this.#config.maxAttempts;
+
+      if (result.kind === "unsendable") {
+        this.breaker.neutral();
+        throw new ProviderError(service, PROVIDER_ERRORS.INVALID_REQUEST, `${spec.endpoint} could not be sent: fetch refused to build the request (${result.error.message})`, { cause: result.error });
+      }
 
       if (result.kind === "response") {
         const { response } = result;
@@ -177,10 +185,33 @@ export class DigiCertHttp {
       this.#count(spec, String(res.status));
       return { kind: "response", response: { status: res.status, headers: res.headers, body: parseBody(text) } };
     } catch (error) {
+      // Never keep fetch's own words here: they can quote a header value, and so a credential.
+      if (refusedBeforeSending(error)) {
+        this.#count(spec, "unsendable");
+        return { kind: "unsendable", error: withheldError(error) };
+      }
       const timeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
       this.#count(spec, timeout ? "timeout" : "network");
       return { kind: "failure", reason: timeout ? "timeout" : "network", error };
     }
+  }
+
+  /**
+   * Refuses auth headers fetch could not send. A Secret with an embedded line break or NUL is a
+   * broken credential, not a network problem: say so once, naming the header but never the value.
+   */
+  #checked(headers: Record<string, string>): Record<string, string> {
+    for (const [name, value] of Object.entries(headers)) {
+      const bad = invalidHeaderCharacter(value);
+      if (bad) {
+        throw new ProviderError(
+          this.#o.service,
+          PROVIDER_ERRORS.AUTH_FAILED,
+          `the credential sent in the ${name} header contains ${bad}, which an HTTP header cannot carry; check the Secret's value (nothing was sent)`,
+        );
+      }
+    }
+    return headers;
   }
 
   #retryDelay(response: HttpResponse, backoff: Backoff): number {

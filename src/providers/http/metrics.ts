@@ -22,7 +22,7 @@ export function httpMetrics(registry: Registry): HttpMetrics {
   metrics = {
     requests: new Counter({
       name: "digicert_http_requests_total",
-      help: "Requests sent to DigiCert APIs, by service, endpoint (route template) and status (HTTP code, network, timeout, circuit_open).",
+      help: "Requests sent to DigiCert APIs, by service, endpoint (route template) and status (HTTP code, network, timeout, unsendable, circuit_open).",
       labelNames: ["service", "endpoint", "status"],
       registers,
     }),
