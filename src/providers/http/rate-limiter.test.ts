@@ -3,7 +3,8 @@ import { busiest } from "../../../test/helpers/providers.js";
 import { FakeClock } from "../../../test/helpers/fake-clock.js";
 import { runClock } from "../../../test/helpers/virtual-clock.js";
 import { sleep } from "../../runtime/timing.js";
-import { RollingWindowLimiter, rateLimitFloorMs, type RateWindow } from "./rate-limiter.js";
+import { ProvidersConfigSchema } from "../config.js";
+import { RollingWindowLimiter, rateLimitFloorMs, strictestWindows, type RateWindow } from "./rate-limiter.js";
 import { SharedHttpState } from "./shared-state.js";
 
 const CERTCENTRAL: RateWindow[] = [
@@ -95,6 +96,33 @@ describe("RollingWindowLimiter", () => {
     const b = shared.breaker("certcentral", "key-1", () => {});
     expect(shared.breaker("certcentral", "key-1", () => {})).toBe(b);
     expect(shared.breaker("certcentral", "key-2", () => {})).not.toBe(b);
+  });
+
+  it("holds one key to the stricter windows when its clients are configured differently", async () => {
+    const clock = new FakeClock();
+    const shared = new SharedHttpState(clock, ProvidersConfigSchema.parse({ rateLimitMarginMs: 0 }));
+    const loose = shared.limiter("certcentral", "key-1", [{ requests: 4, windowMs: 1_000 }]);
+    const strict = shared.limiter("certcentral", "key-1", [
+      { requests: 2, windowMs: 1_000 },
+      { requests: 3, windowMs: 10_000 },
+    ]);
+    expect(strict).toBe(loose);
+    // A later, looser configuration of the same key does not loosen it.
+    expect(shared.limiter("certcentral", "key-1", [{ requests: 100, windowMs: 1_000 }])).toBe(loose);
+    const start = clock.now();
+    const grants: number[] = [];
+    await runClock(clock, Promise.all(Array.from({ length: 4 }, () => loose.acquire().then((t) => (t.release(), grants.push(clock.now() - start))))));
+    expect(grants).toEqual([0, 0, 1_000, 10_000]);
+    expect(shared.limiter("certcentral", "key-2", [{ requests: 100, windowMs: 1_000 }]).windows).toEqual([{ requests: 100, windowMs: 1_000 }]);
+  });
+
+  it("keeps every window of two sets except those another one implies", () => {
+    expect(strictestWindows([{ requests: 100, windowMs: 5_000 }], [{ requests: 50, windowMs: 5_000 }])).toEqual([{ requests: 50, windowMs: 5_000 }]);
+    expect(strictestWindows(CERTCENTRAL, [])).toEqual(CERTCENTRAL);
+    expect(strictestWindows(CERTCENTRAL, [{ requests: 150, windowMs: 10_000 }])).toEqual([CERTCENTRAL[0], { requests: 150, windowMs: 10_000 }, CERTCENTRAL[1]]);
+    // At most 60 per 10 s already means at most 60 (< 100) per 5 s.
+    expect(strictestWindows(CERTCENTRAL, [{ requests: 60, windowMs: 10_000 }])).toEqual([{ requests: 60, windowMs: 10_000 }, CERTCENTRAL[1]]);
+    expect(strictestWindows(CERTCENTRAL, CERTCENTRAL)).toEqual(CERTCENTRAL);
   });
 
   it("computes the floor from the binding window", () => {

@@ -23,10 +23,10 @@ export interface RateTicket {
  * first come, first served so a burst cannot starve an early caller.
  */
 export class RollingWindowLimiter {
-  readonly #windows: RateWindow[];
+  #windows: RateWindow[];
   readonly #clock: Clock;
   readonly #marginMs: number;
-  readonly #keep: number;
+  #keep: number;
   readonly #onGrant: ((at: number) => void) | undefined;
   /** Finish times of completed calls, ascending (a finish is always "now", so pushes keep order). */
   #finished: number[] = [];
@@ -36,10 +36,24 @@ export class RollingWindowLimiter {
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(windows: RateWindow[], clock: Clock, marginMs = 0, onGrant?: (at: number) => void) {
-    this.#windows = windows.filter((w) => w.requests > 0 && w.windowMs > 0);
+    this.#windows = strictestWindows(windows, []);
     this.#clock = clock;
     this.#marginMs = marginMs;
     this.#onGrant = onGrant;
+    this.#keep = Math.max(0, ...this.#windows.map((w) => w.requests));
+  }
+
+  /** The windows in force, after every tighten(). */
+  get windows(): readonly RateWindow[] {
+    return this.#windows;
+  }
+
+  /**
+   * Adds another client's windows for the same key. DigiCert counts per key, not per client, so the
+   * key must keep to every limit any of its clients was configured with: limits only ever tighten.
+   */
+  tighten(windows: RateWindow[]): void {
+    this.#windows = strictestWindows(this.#windows, windows);
     this.#keep = Math.max(0, ...this.#windows.map((w) => w.requests));
   }
 
@@ -100,6 +114,22 @@ export class RollingWindowLimiter {
     }
     return { at, blockedByInFlight: false };
   }
+}
+
+/**
+ * Both sets of windows at once, minus every window another one already implies: at most r calls per
+ * w ms is implied by at most r' <= r per w' >= w ms (each short window lies inside a long one).
+ * Honouring the result honours both sets, and it reduces to the stricter set when one is stricter
+ * throughout (e.g. 50 per 5 s beats 100 per 5 s). Sorted by window length, so equal inputs agree.
+ */
+export function strictestWindows(a: readonly RateWindow[], b: readonly RateWindow[]): RateWindow[] {
+  const all = [...a, ...b].filter((w) => w.requests > 0 && w.windowMs > 0);
+  const implied = (w: RateWindow, i: number) =>
+    all.some((o, j) => j !== i && o.requests <= w.requests && o.windowMs >= w.windowMs && (o.requests < w.requests || o.windowMs > w.windowMs || j < i));
+  return all
+    .filter((w, i) => !implied(w, i))
+    .map((w) => ({ requests: w.requests, windowMs: w.windowMs }))
+    .sort((x, y) => x.windowMs - y.windowMs);
 }
 
 /** A short, non-reversible identifier for a credential, safe for maps (never for labels or logs). */

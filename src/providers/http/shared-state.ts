@@ -19,15 +19,23 @@ export class SharedHttpState {
     readonly onGrant?: (at: number) => void,
   ) {}
 
-  /** The limiter of `credential` at `scope` (a service, or a group of services sharing a key). */
+  /**
+   * The limiter of `credential` at `scope` (a service, or a group of services sharing a key). The
+   * windows are not part of the key: two tenants configuring one API key differently still share
+   * DigiCert's one per-key budget. Rule: the key keeps to the stricter set, every window of every
+   * configuration seen (minus implied ones, see strictestWindows); since a client cannot tell when
+   * the other tenant's client is gone, a loosened limit takes effect only after a restart.
+   */
   limiter(scope: string, credential: string, windows: RateWindow[]): RollingWindowLimiter {
-    const key = `${scope}:${credentialId(credential)}:${windows.map((w) => `${w.requests}/${w.windowMs}`).join(",")}`;
-    let limiter = this.#limiters.get(key);
-    if (!limiter) {
-      limiter = new RollingWindowLimiter(windows, this.clock, this.config.rateLimitMarginMs, this.onGrant);
-      this.#limiters.set(key, limiter);
+    const key = `${scope}:${credentialId(credential)}`;
+    const limiter = this.#limiters.get(key);
+    if (limiter) {
+      limiter.tighten(windows);
+      return limiter;
     }
-    return limiter;
+    const created = new RollingWindowLimiter(windows, this.clock, this.config.rateLimitMarginMs, this.onGrant);
+    this.#limiters.set(key, created);
+    return created;
   }
 
   /** The circuit breaker of `service` for `credential`; `onChange` is wired when it is first built. */
