@@ -2,6 +2,10 @@ import type { ServiceName } from "../../api/v1alpha1/services.js";
 import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseDigiCertError } from "../http/error-dialects.js";
+import type { KeyedMutex } from "../http/keyed-mutex.js";
+import { SharedHttpState } from "../http/shared-state.js";
+import { defaultProvidersConfig } from "../config.js";
+import { systemClock } from "../../runtime/timing.js";
 import {
   PROVIDER_ERRORS,
   isProviderError,
@@ -19,21 +23,29 @@ import { DIGICERT_ONE_ASSUMPTIONS as A, DIGICERT_ONE_DEFAULT_ENDPOINT } from "./
 import { AccountManagerApi, DIGICERT_ONE_ENDPOINTS, type OneProfile, type OneUser } from "./client.js";
 import { applicationCodeOf, roleIdsOf } from "./role-mapping.js";
 
+/** The four managers share one API key: one limiter and one set of per-user write locks. */
+const KEY_SCOPE = "digicert-one";
+
 /**
  * One DigiCert ONE manager (Trust Lifecycle, Software Trust, Document Trust or IoT Trust). All four
  * share the Account Manager user; each client owns only its own application's roles and leaves the
- * other managers' roles as they are.
+ * other managers' roles as they are. Because PUT /user/{id} replaces every manager's roles, each
+ * read-then-write of a user runs under that user's lock, shared by all managers of the key:
+ * otherwise two managers writing at once would each drop the other's change.
  */
 class DigiCertOneClient implements AccessClient {
   readonly #api: AccountManagerApi;
   readonly #app: string;
   readonly #roles: () => Promise<Role[]>;
+  readonly #writes: KeyedMutex;
 
   constructor(
     readonly service: ServiceName,
     api: AccountManagerApi,
+    writes: KeyedMutex,
   ) {
     this.#api = api;
+    this.#writes = writes;
     this.#app = applicationCodeOf(service);
     this.#roles = cached(async () => (await api.roles(this.#app)).map((r) => ({ id: r.id, name: r.name })));
   }
@@ -56,7 +68,7 @@ class DigiCertOneClient implements AccessClient {
   async ensureUser(identity: UserIdentity, access: DesiredAccess): Promise<EnsureResult> {
     const wanted = roleIdsOf(this.service, access.roles, await this.#roles());
     const profile: OneProfile = { email: identity.email, first_name: identity.givenName, last_name: identity.familyName };
-    return ensureWithLookup<OneUser>({
+    return this.#locked(identity.userName, () => ensureWithLookup<OneUser>({
       service: this.service,
       lookup: () => this.#find(identity.userName),
       mayBeDuplicate: (err) => isProviderError(err) && (err.remoteCode === A.duplicateCode || err.code === PROVIDER_ERRORS.CONFLICT),
@@ -72,26 +84,35 @@ class DigiCertOneClient implements AccessClient {
         await this.#api.update(user.id, profile, [...this.#others(user), ...wanted]);
         return { outcome: "updated", user: { ...this.#toRemote(user), email: profile.email, roles: access.roles, state: access.roles.length > 0 ? "active" : "disabled" } };
       },
+    }));
+  }
+
+  disableUser(userName: string): Promise<"disabled" | "absent"> {
+    return this.#locked(userName, async () => {
+      const user = await this.#find(userName);
+      if (!user) return "absent";
+      if (this.#mine(user).length > 0) await this.#api.update(user.id, profileOf(user), this.#others(user));
+      return "disabled";
     });
   }
 
-  async disableUser(userName: string): Promise<"disabled" | "absent"> {
-    const user = await this.#find(userName);
-    if (!user) return "absent";
-    if (this.#mine(user).length > 0) await this.#api.update(user.id, profileOf(user), this.#others(user));
-    return "disabled";
-  }
-
-  async deleteUser(userName: string): Promise<"deleted" | "absent"> {
-    const user = await this.#find(userName);
-    if (!user) return "absent";
-    const others = this.#others(user);
-    // Other managers still grant access: only this manager's roles go; the person stays.
-    return deleteIdempotently(() => (others.length > 0 ? this.#api.update(user.id, profileOf(user), others) : this.#api.remove(user.id)));
+  deleteUser(userName: string): Promise<"deleted" | "absent"> {
+    return this.#locked(userName, async () => {
+      const user = await this.#find(userName);
+      if (!user) return "absent";
+      const others = this.#others(user);
+      // Other managers still grant access: only this manager's roles go; the person stays.
+      return deleteIdempotently(() => (others.length > 0 ? this.#api.update(user.id, profileOf(user), others) : this.#api.remove(user.id)));
+    });
   }
 
   roleCatalog(): Promise<Role[]> {
     return this.#roles();
+  }
+
+  /** Usernames match case-insensitively in DigiCert ONE, so the lock does too. */
+  #locked<T>(userName: string, task: () => Promise<T>): Promise<T> {
+    return this.#writes.run(userName.toLowerCase(), task);
   }
 
   async #find(userName: string): Promise<OneUser | undefined> {
@@ -129,11 +150,13 @@ export const digicertOneProvider = {
   capabilities: { reversibleDisable: true, divisions: false, singleRole: false },
   defaultRateLimits: () => [...A.defaultRateLimits],
   newClient(settings: ConnectionSettings, deps: HttpDeps): AccessClient {
+    // The composition root passes the process's one SharedHttpState; a lone client makes its own.
+    const shared = deps.shared ?? new SharedHttpState(deps.clock ?? systemClock, deps.config ?? defaultProvidersConfig());
     const http = new DigiCertHttp(
       {
         service: settings.service,
         // The four managers share one API key, so they share its windows.
-        limiterKey: "digicert-one",
+        limiterKey: KEY_SCOPE,
         baseUrl: settings.endpoint ?? DIGICERT_ONE_DEFAULT_ENDPOINT,
         credential: settings.credentials,
         windows: settings.rateLimits ?? digicertOneProvider.defaultRateLimits(),
@@ -141,8 +164,8 @@ export const digicertOneProvider = {
         parseError: parseDigiCertError,
         endpoints: DIGICERT_ONE_ENDPOINTS,
       },
-      deps,
+      { ...deps, shared },
     );
-    return new DigiCertOneClient(settings.service, new AccountManagerApi(http));
+    return new DigiCertOneClient(settings.service, new AccountManagerApi(http), shared.writeLock(KEY_SCOPE, settings.credentials));
   },
 } satisfies ServiceProvider;
