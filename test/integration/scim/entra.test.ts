@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testCluster, type TestCluster } from "../../helpers/kube.js";
+import { eventually } from "../../helpers/eventually.js";
+import { crdPath, testCluster, type TestCluster } from "../../helpers/kube.js";
 import {
   ENTERPRISE,
   PATCH_OP,
@@ -170,6 +171,49 @@ describe("Entra", () => {
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(userId);
     expect((await entra("DELETE", `/Users/${userId}`)).status).toBe(404);
+  });
+
+  it("re-creates a userName while the deleted user still waits on its deprovisioning finalizer", async () => {
+    const FINALIZER = "digicert-access.io/deprovision";
+    const body = { schemas: [USER_SCHEMA], userName: "leaver@contoso.com", externalId: "leaver-1", active: true };
+    const oldId = (await entra("POST", "/Users", body)).body.id as string;
+    const group = (await entra("POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Leavers", externalId: "leavers" })).body.id as string;
+    expect((await entra("PATCH", `/Groups/${group}`, patch({ op: "Add", path: "members", value: [{ value: oldId }] }))).status).toBe(204);
+    // What the controller does: a finalizer keeps the object until DigiCert has been deprovisioned.
+    const user = { ...crdPath("DigiCertUser"), namespace: cluster.namespace, name: oldId };
+    await cluster.custom.patchNamespacedCustomObject({ ...user, body: [{ op: "add", path: "/metadata/finalizers", value: [FINALIZER] }] });
+    try {
+      expect((await entra("DELETE", `/Users/${oldId}`)).status).toBe(204);
+      const dying = await storedUser(cluster, oldId);
+      expect(dying?.metadata.deletionTimestamp).toBeDefined();
+      expect(dying?.status.scim.groups).toEqual([{ value: group }]);
+      expect((await entra("GET", `/Users/${oldId}`)).status).toBe(404);
+      expect((await entra("GET", `/Users?filter=${q('userName eq "leaver@contoso.com"')}`)).body.totalResults).toBe(0);
+      expect((await entra("GET", `/Groups/${group}`)).body.members).toEqual([]);
+      // The same body, externalId included: the dying object is not what a replay would return.
+      const again = await entra("POST", "/Users", { ...body, userName: "Leaver@contoso.com" });
+      expect(again.status).toBe(201);
+      expect(again.body.id).not.toBe(oldId);
+      expect(again.body.groups).toEqual([]);
+      expect((await storedUser(cluster, oldId))?.metadata.deletionTimestamp).toBeDefined();
+      expect((await entra("GET", `/Users?filter=${q('userName eq "leaver@contoso.com"')}`)).body.Resources.map((r: { id: string }) => r.id)).toEqual([again.body.id]);
+      // A replica that did not serve the DELETE knows of it only from its watch (deletionTimestamp).
+      const other = await startReplica(cluster);
+      try {
+        await eventually(() => other.store.tenant({ namespace: cluster.namespace, name: "contoso" }) !== undefined);
+        const viaOther = scimClient(other, cluster.namespace, "contoso", TOKEN);
+        await eventually(async () => (await viaOther("GET", `/Users/${again.body.id}`)).status === 200, 5_000);
+        expect((await viaOther("GET", `/Users/${oldId}`)).status).toBe(404);
+        expect((await viaOther("GET", `/Groups/${group}`)).body.members).toEqual([]);
+        expect((await viaOther("GET", `/Users?filter=${q('userName eq "leaver@contoso.com"')}`)).body.totalResults).toBe(1);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await cluster.custom.patchNamespacedCustomObject({ ...user, body: [{ op: "remove", path: "/metadata/finalizers" }] });
+    }
+    await eventually(async () => (await storedUser(cluster, oldId)) === undefined);
+    expect((await entra("GET", `/Users/${oldId}`)).status).toBe(404);
   });
 
   it("deletes the group", async () => {
