@@ -75,7 +75,7 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
       : {}),
   });
 
-  setupControllers({
+  const { informers } = setupControllers({
     manager,
     kubeClient: client,
     registry: createProviderRegistry(),
@@ -88,7 +88,14 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
     config: config.controllers,
     relistIntervalMs: config.runtime.informer.relistIntervalMs,
   });
-  const store = createKubeScimStore({ kubeConfig: kc, config: config.scim, logger, namespace: config.watchNamespace });
+  // The receiver reads the controllers' caches: one copy of every user, group and tenant per process.
+  const store = createKubeScimStore({
+    kubeConfig: kc,
+    config: config.scim,
+    logger,
+    namespace: config.watchNamespace,
+    shared: { client, users: informers.users, groups: informers.groups, tenants: informers.tenants },
+  });
 
   const eventLoop = new EventLoopMonitor({ thresholdMs: config.runtime.eventLoopLagThresholdMs });
   eventLoop.start();
@@ -101,26 +108,23 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
     await Promise.all(servers.map((s) => s.close()));
     await store.stop();
   };
+  // The manager runs the informers the store reads, so it starts first; SCIM is served once they
+  // hold a full list.
+  const done = manager.start(stopController.signal).finally(shutdown);
+  done.catch((err: unknown) => logger.error({ err: messageOf(err) }, "operator stopped after a failure"));
+  const stop = async () => {
+    stopController.abort();
+    await done.catch(() => undefined);
+  };
   try {
     const metricsUrl = await metricsServer.listen(splitAddress(config.metricsAddress));
     await store.start();
+    if (!store.ready()) throw new Error("the operator stopped before its caches synced");
     const scimUrl = await scimServer.listen(splitAddress(config.scimAddress));
     logger.info({ metricsUrl, scimUrl, leaderElection: le.enabled, identity: manager.identity }, "operator started");
-    const done = manager.start(stopController.signal).finally(shutdown);
-    done.catch((err: unknown) => logger.error({ err: messageOf(err) }, "operator stopped after a failure"));
-    return {
-      manager,
-      registry,
-      metricsUrl,
-      scimUrl,
-      done,
-      stop: async () => {
-        stopController.abort();
-        await done.catch(() => undefined);
-      },
-    };
+    return { manager, registry, metricsUrl, scimUrl, done, stop };
   } catch (err) {
-    await shutdown();
+    await stop();
     throw err;
   }
 }

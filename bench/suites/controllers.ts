@@ -11,7 +11,8 @@
  * 3. Memory per managed user above the idle operator: measured in the real run at 10,000 users, and
  *    at 10,000 and 50,000 users fed through the same informer cache path (applyWrite) with objects
  *    shaped as the API server serves them, because seeding 50,000 users into etcd on 2 cores takes
- *    longer than the run is worth.
+ *    longer than the run is worth. Both include the SCIM receiver's store on the controllers'
+ *    informers (its indexes), as main.ts composes them.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -26,6 +27,8 @@ import { createRegistry } from "../../src/observability/metrics.js";
 import { ProvidersConfigSchema, createProviderRegistry, rateLimitFloorMs, type RateWindow } from "../../src/providers/index.js";
 import { KubeClient, Manager, type KubeObject } from "../../src/runtime/index.js";
 import type { RequestSpec } from "../../src/runtime/kube-client.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { ScimConfigSchema, createKubeScimStore } from "../../src/scim/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
 
 setFlagsFromString("--expose-gc");
@@ -148,10 +151,22 @@ const served = (i: number) =>
     },
   });
 
-/** Heap per user of the controllers' caches when `count` users pass through the informer path. */
+/** The SCIM receiver's store on the controllers' informers, as main.ts builds it. */
+const receiverStore = (kc: KubeConfig, client: KubeClient, informers: ReturnType<typeof setupControllers>["informers"]) =>
+  createKubeScimStore({
+    kubeConfig: kc,
+    config: ScimConfigSchema.parse({}),
+    logger: silentLogger(),
+    namespace: NS,
+    shared: { client, users: informers.users, groups: informers.groups, tenants: informers.tenants },
+  });
+
+/** Heap per user of the operator's caches (controllers and receiver) when `count` users pass through the informer path. */
 function syntheticBytesPerUser(kc: KubeConfig, count: number): number {
   const manager = new Manager();
-  const setup = setupControllers({ manager, kubeClient: new KubeClient(kc), registry: createProviderRegistry(), providersConfig: ProvidersConfigSchema.parse({}) });
+  const client = new KubeClient(kc);
+  const setup = setupControllers({ manager, kubeClient: client, registry: createProviderRegistry(), providersConfig: ProvidersConfigSchema.parse({}) });
+  receiverStore(kc, client, setup.informers);
   const before = heap();
   // Each object is built and parsed inside the loop, so only what the cache keeps stays on the heap.
   for (let i = 0; i < count; i++) setup.informers.users.applyWrite(JSON.parse(served(i)) as KubeObject);
@@ -187,9 +202,11 @@ export default async function controllers(): Promise<BenchResult> {
       namespace: NS,
       config: { workers: { scimTenant: 2, groupMapping: 2, digicertUser: 64 } },
     });
+    const store = receiverStore(kc, client, setup.informers);
     const loadBefore = loadavg()[0]!;
     const started = performance.now();
     running = manager.start(abort.signal);
+    await store.start();
     const synced = () => setup.informers.users.list(NS).filter((u) => u.status?.conditions?.some((c) => c.type === "Synced" && c.status === "True")).length;
     while (synced() < USERS) await new Promise((r) => setTimeout(r, 200));
     const convergeMs = performance.now() - started;
@@ -231,7 +248,7 @@ export default async function controllers(): Promise<BenchResult> {
         `DigiCert calls: ${calls.length} (${(calls.length / USERS).toFixed(2)} per user), creates ${creates}, 429s ${rejected}; Kubernetes writes by the controllers: ${k8sWritesConverge} (${(k8sWritesConverge / USERS).toFixed(2)} per user: ${writeKinds})`,
         `no-change resync of ${USERS} users: ${listPages} list pages in ${(resyncMs / 1000).toFixed(2)} s, ${drifted} drifted, ${digicertWrites} DigiCert writes, ${k8sWrites} Kubernetes writes`,
         `memory above idle, real run at ${USERS} users (simulator emptied first): ${Math.round(realBytes)} B/user`,
-        `memory of the controllers' caches (informer path, objects as served): ${Math.round(synthetic10k)} B/user at 10,000, ${Math.round(synthetic50k)} B/user at 50,000`,
+        `memory of the operator's caches, controllers' and receiver's (informer path, objects as served): ${Math.round(synthetic10k)} B/user at 10,000, ${Math.round(synthetic50k)} B/user at 50,000`,
       ],
       targets: [
         { name: "convergence within 1.15x the rate-limit floor", met: ratio <= 1.15, detail: `${ratio.toFixed(3)}x` },

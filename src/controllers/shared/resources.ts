@@ -1,7 +1,7 @@
 import type { DigiCertUser, GroupMapping, ScimGroup, ScimTenant } from "../../api/v1alpha1/index.js";
 import { GROUP, VERSION } from "../../api/v1alpha1/index.js";
 import { Informer, type KubeClient, type KubeObject, collectionPath } from "../../runtime/index.js";
-import { slimUser } from "./slim-user.js";
+import { cachedUser } from "./cached-user.js";
 import type { Logger } from "../../observability/logger.js";
 
 /** The kinds the controllers read, with their plural names. */
@@ -51,7 +51,7 @@ export function createInformers(client: KubeClient, options: { namespace?: strin
   const informers: ControllerInformers = {
     tenants: crd("ScimTenant"),
     mappings: crd("GroupMapping"),
-    users: crd("DigiCertUser", slimUser),
+    users: crd("DigiCertUser", cachedUser),
     groups: crd("ScimGroup"),
     secrets: new Informer<Secret>({ ...common, name: "secrets", path: collectionPath({ group: "", version: "v1", plural: "secrets", namespace: ns }), transform: slimSecret }),
   };

@@ -26,12 +26,37 @@ const pool = new Interner(50_000);
 const i = <T>(v: T): T => pool.value(v);
 
 /**
- * What the controllers keep of a DigiCertUser: the SCIM state desired access and the provider
- * identity need, the controller's own status, and the metadata they act on. The rest of what the IdP
- * sent (addresses, photos, extensions…), labels, creationTimestamp and managedFields stay in the API
- * server; dropping and sharing them is what keeps the cache under 3 KB per user.
+ * Keys of SCIM attributes whose values recur across a company's users (job titles, departments,
+ * locales, the `type` of emails and phone numbers): one copy of each value serves every user.
  */
-export function slimUser(obj: KubeObject): DigiCertUser & KubeObject {
+const SHARED_KEYS = new Set(["title", "userType", "preferredLanguage", "locale", "timezone", "type", "department", "division", "organization", "costCenter", "country", "region", "locality", "display", "$ref"]);
+
+function shareScim(v: unknown, own: Map<string, string>, key?: string): unknown {
+  if (typeof v === "string") {
+    if (key !== undefined && SHARED_KEYS.has(key)) return i(v);
+    // Within one user the same text recurs (the userName as the email, displayName as name.formatted).
+    const seen = own.get(v);
+    if (seen !== undefined) return seen;
+    own.set(v, v);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => shareScim(x, own));
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = shareScim(x, own, k);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * The one cached view of a DigiCertUser, shared by the controllers and the SCIM receiver (which
+ * renders users from it): everything the IdP said (status.scim, with recurring values shared), the
+ * controller's own status, and the metadata both act on. Labels, annotations and managedFields stay
+ * in the API server; one cache instead of one per consumer, and sharing equal values, is what keeps
+ * the operator under 3 KB per user.
+ */
+export function cachedUser(obj: KubeObject): DigiCertUser & KubeObject {
   const user = obj as unknown as DigiCertUser;
   const m = user.metadata;
   const metadata = {
@@ -40,34 +65,22 @@ export function slimUser(obj: KubeObject): DigiCertUser & KubeObject {
     uid: m.uid,
     resourceVersion: m.resourceVersion,
     generation: m.generation,
+    ...(m.creationTimestamp ? { creationTimestamp: i(m.creationTimestamp) } : {}),
     ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     ...(m.finalizers ? { finalizers: i(m.finalizers) } : {}),
   };
   const status = user.status;
   const scim = status?.scim;
-  const primary = <T extends { primary?: boolean; value?: string }>(xs: T[] | undefined) => {
-    const pick = xs?.find((x) => x.primary) ?? xs?.[0];
-    return pick?.value === undefined ? undefined : [{ value: pick.value, primary: true }];
-  };
-  // Only what identityOf() can use: displayName only as a fallback for a missing name, the email
-  // only when it is not the userName (the fallback).
-  const emails = primary(scim?.emails);
-  const fullName = scim?.name?.givenName && scim.name.familyName;
-  const slimScim = scim && {
-    userName: scim.userName,
-    active: scim.active,
-    ...(scim.name ? { name: { givenName: scim.name.givenName, familyName: scim.name.familyName } } : {}),
-    ...(scim.displayName !== undefined && !fullName ? { displayName: scim.displayName } : {}),
-    ...(scim.title !== undefined ? { title: i(scim.title) } : {}),
-    ...(emails && emails[0]!.value !== scim.userName ? { emails } : {}),
-    ...(primary(scim.phoneNumbers) ? { phoneNumbers: primary(scim.phoneNumbers) } : {}),
-    ...(scim.groups ? { groups: i(scim.groups.map((g) => ({ value: g.value }))) } : {}),
-    ...(scim.deactivatedAt !== undefined ? { deactivatedAt: scim.deactivatedAt } : {}),
+  const sharedScim = scim && {
+    ...(shareScim(scim, new Map([[m.name ?? "", m.name ?? ""]])) as typeof scim),
+    ...(scim.groups ? { groups: i(scim.groups) } : {}),
+    ...(scim.created ? { created: i(scim.created) } : {}),
+    ...(scim.lastModified ? { lastModified: i(scim.lastModified) } : {}),
   };
   const slimStatus = status && {
     ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
     ...(status.conditions ? { conditions: status.conditions.map(i) } : {}),
-    ...(slimScim ? { scim: slimScim } : {}),
+    ...(sharedScim ? { scim: sharedScim } : {}),
     ...(status.desired ? { desired: i(status.desired) } : {}),
     ...(status.services
       ? {
