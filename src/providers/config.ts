@@ -27,6 +27,24 @@ export const ProvidersConfigSchema = z.object({
       openMs: z.number().int().min(1).default(30_000).describe("How long the circuit stays open. Defaults to 30000."),
     })
     .default({ failureThreshold: 10, openMs: 30_000 }),
+  catalog: z
+    .object({
+      ttlMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(600_000)
+        .describe("How long a catalog read from DigiCert (roles, DNS user groups, account groups, CertCentral divisions) is reused. Defaults to 600000."),
+      missReloadIntervalMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(30_000)
+        .describe(
+          "A role or division missing from the cached catalog reads the catalog again, at most this often, so one created in DigiCert is found at once but a typo costs no read per user. Defaults to 30000.",
+        ),
+    })
+    .prefault({}),
 });
 export type ProvidersConfig = z.infer<typeof ProvidersConfigSchema>;
 

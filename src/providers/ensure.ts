@@ -1,4 +1,6 @@
-import { isUncertain } from "./http/http-client.js";
+import { systemClock, type Clock } from "../runtime/timing.js";
+import { defaultProvidersConfig } from "./config.js";
+import { isUncertain, type HttpDeps } from "./http/http-client.js";
 import { PROVIDER_ERRORS, ProviderError, type EnsureResult, isProviderError } from "./provider.js";
 
 export interface EnsureSteps<T> {
@@ -43,16 +45,75 @@ export const sameSet = (a: readonly string[], b: readonly string[]): boolean => 
   return norm(a) === norm(b);
 };
 
-/** Memoises an async lookup (role catalogs, containers) per client, retrying after a failure. */
-export function cached<T>(load: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= load().catch((err: unknown) => {
-      value = undefined;
+/** How long catalogs are reused, and how often a miss may read one again (ProvidersConfig.catalog). */
+export interface CatalogCacheSettings {
+  clock: Clock;
+  ttlMs: number;
+  missReloadIntervalMs: number;
+}
+
+export function catalogCacheSettings(deps: HttpDeps): CatalogCacheSettings {
+  const { catalog } = deps.config ?? defaultProvidersConfig();
+  return { clock: deps.clock ?? systemClock, ...catalog };
+}
+
+/**
+ * A catalog read from DigiCert (roles, user groups, divisions), reused per client for `ttlMs` and
+ * read again after a failure. Admins add roles and divisions while the operator runs, so a name the
+ * cached copy lacks triggers one fresh read before it is reported unknown; reads for misses are
+ * spaced `missReloadIntervalMs` apart, so a typo in one mapping cannot cost a catalog read per user.
+ */
+export class CachedCatalog<T> {
+  #value: Promise<T> | undefined;
+  #loadedAt = 0;
+
+  constructor(
+    readonly load: () => Promise<T>,
+    readonly settings: CatalogCacheSettings,
+  ) {}
+
+  get(): Promise<T> {
+    if (this.#value === undefined || this.#age() >= this.settings.ttlMs) return this.#reload();
+    return this.#value;
+  }
+
+  /**
+   * `resolve(catalog)`, which throws INVALID_REQUEST for a name the catalog lacks; on that error the
+   * catalog is read again once (unless read within the interval) and `resolve` gets a second try.
+   */
+  async resolve<R>(resolve: (catalog: T) => R): Promise<R> {
+    const seen = this.get();
+    const catalog = await seen;
+    try {
+      return resolve(catalog);
+    } catch (err) {
+      if (!isProviderError(err, PROVIDER_ERRORS.INVALID_REQUEST)) throw err;
+      const fresher = this.#fresherThan(seen);
+      if (fresher === undefined) throw err;
+      return resolve(await fresher);
+    }
+  }
+
+  #fresherThan(seen: Promise<T>): Promise<T> | undefined {
+    // Another caller's miss already read it again since: that copy is as fresh as one of our own.
+    if (this.#value !== undefined && this.#value !== seen) return this.#value;
+    if (this.#age() < this.settings.missReloadIntervalMs) return undefined;
+    return this.#reload();
+  }
+
+  #age(): number {
+    return this.settings.clock.now() - this.#loadedAt;
+  }
+
+  #reload(): Promise<T> {
+    this.#loadedAt = this.settings.clock.now();
+    const value: Promise<T> = this.load().catch((err: unknown) => {
+      if (this.#value === value) this.#value = undefined;
       throw err;
     });
+    this.#value = value;
     return value;
-  };
+  }
 }
 
 /** Runs a delete; a 404 means someone (or an earlier, unanswered attempt) already removed it. */

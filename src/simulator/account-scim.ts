@@ -77,6 +77,11 @@ export function accountScimPlane(ctx: SimContext): PlaneModule & { addLocalUser(
     sendRateLimited: (reply) => plane.sendError(reply, 429, "", "Too many requests"),
     reset,
     state: () => ({ users: [...users.values()].map(renderUser), groups: [...groups.values()].map(renderGroup) }),
+    addCatalogEntry(displayName) {
+      const g: ScimGroup = { id: randomUUID(), displayName, members: new Set() };
+      groups.set(g.id, g);
+      return g.id;
+    },
     seedUsers(count, prefix) {
       for (let i = 0; i < count; i++) {
         const u = newUser(`${prefix}${i}`, true);

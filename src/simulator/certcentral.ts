@@ -48,11 +48,13 @@ export function certcentralPlane(ctx: SimContext): PlaneModule & {
   const o = ctx.options.certcentral;
   const rootId = 100;
   const containers = [{ id: rootId, name: "Root", parent_id: 0 }, ...o.divisions.map((name, i) => ({ id: rootId + 1 + i, name, parent_id: rootId }))];
+  const configuredContainers = containers.length;
   let users = new Map<number, CcUser>();
   let keys = new Map<number, CcKey>();
   let nextId = 1;
 
   const reset = () => {
+    containers.length = configuredContainers;
     users = new Map();
     keys = new Map();
     nextId = 1;
@@ -92,6 +94,11 @@ export function certcentralPlane(ctx: SimContext): PlaneModule & {
       reply.code(429).send({ errors: [{ code: "request_limit_exceeded", message: "Service unavailable, please limit request volume" }] }),
     reset,
     state: () => ({ users: [...users.values()].map(render), keys: [...keys.values()], containers }),
+    addCatalogEntry(name) {
+      const id = rootId + containers.length;
+      containers.push({ id, name, parent_id: rootId });
+      return String(id);
+    },
     seedUsers(count, prefix) {
       for (let i = 0; i < count; i++) {
         const id = nextId++;

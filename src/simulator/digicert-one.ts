@@ -38,11 +38,13 @@ export function digicertOnePlane(ctx: SimContext): PlaneModule {
   const roles: OneRole[] = Object.entries(ONE_APPLICATIONS).flatMap(([code, app]) =>
     app.roles.map((name) => ({ id: randomUUID(), name, application_code: code })),
   );
+  const configuredRoles = roles.length;
   let users = new Map<string, OneUser>();
   let errorFlip = 0;
 
   const adminId = randomUUID();
   const reset = () => {
+    roles.length = configuredRoles;
     users = new Map();
     users.set(adminId, { id: adminId, username: "sim-admin", email: "admin@example.com", first_name: "Sim", last_name: "Admin", status: "ACTIVE", created_at: new Date(ctx.now()).toISOString(), roles: [roles.find((r) => r.name === "Account Administrator")!.id] });
   };
@@ -82,6 +84,12 @@ export function digicertOnePlane(ctx: SimContext): PlaneModule {
       plane.sendError(reply, 429, "rate_limit_exceeded", "Too many requests", retryAfterHeader(fault?.retryAfter ?? "1", ctx.now())),
     reset,
     state: () => ({ accountId, users: [...users.values()].map(render), roles }),
+    addCatalogEntry(name, application) {
+      if (!application || !ONE_APPLICATIONS[application]) throw new Error(`a DigiCert ONE role needs an application code (${Object.keys(ONE_APPLICATIONS).join(", ")})`);
+      const role = { id: randomUUID(), name, application_code: application };
+      roles.push(role);
+      return role.id;
+    },
     seedUsers(count, prefix) {
       for (let i = 0; i < count; i++) {
         const id = randomUUID();

@@ -25,9 +25,11 @@ type Body = Record<string, unknown>;
 export function dnsPlane(ctx: SimContext): PlaneModule {
   const o = ctx.options.dns;
   const groups = DNS_GROUPS.map((name) => ({ id: randomUUID(), name }));
+  const configuredGroups = groups.length;
   let users = new Map<string, DnsUser>();
   let tokens = new Map<string, { expiresAt: number; apiKey: string }>();
   const reset = () => {
+    groups.length = configuredGroups;
     users = new Map();
     tokens = new Map();
   };
@@ -51,6 +53,11 @@ export function dnsPlane(ctx: SimContext): PlaneModule {
     sendRateLimited: (reply) => plane.sendError(reply, 429, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded"),
     reset,
     state: () => ({ users: [...users.values()].map(render), groups, activeTokens: tokens.size }),
+    addCatalogEntry(name) {
+      const group = { id: randomUUID(), name };
+      groups.push(group);
+      return group.id;
+    },
     seedUsers(count, prefix) {
       for (let i = 0; i < count; i++) {
         const userId = randomUUID();

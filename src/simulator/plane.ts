@@ -22,6 +22,12 @@ export interface PlaneModule {
   sendRateLimited(reply: FastifyReply, fault?: Fault): FastifyReply;
   reset(): void;
   state(): unknown;
+  /**
+   * Adds to the plane's catalog until the next reset, as an admin creating it in DigiCert while the
+   * operator runs would: a CertCentral division, a DigiCert ONE role of `application` (its
+   * application_code), a DNS user group, or a DigiCert account group. Returns the new entry's id.
+   */
+  addCatalogEntry(name: string, application?: string): string;
   seedUsers(count: number, prefix: string): void;
 }
 

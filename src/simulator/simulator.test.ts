@@ -64,6 +64,36 @@ describe("simulator: DigiCert behaviour", () => {
   });
 });
 
+describe("simulator: catalogs", () => {
+  it("adds a division, role or group as an admin would, and forgets it on reset", async () => {
+    const scim = { authorization: "Bearer sim-scim-token" };
+    const read = async () => {
+      // Tokens do not survive a reset, so log in on every read.
+      const login = await app.inject({ method: "POST", url: "/dns/auth/login", headers: { authorization: "Bearer sim-dns-key" } });
+      const dns = { authorization: `Bearer ${login.json().accessToken}` };
+      return {
+        divisions: (await app.inject({ url: "/services/v2/container", headers: cc })).json().containers.map((c: { name: string }) => c.name) as string[],
+        roles: (await app.inject({ url: "/account/api/v1/role?application_code=software_trust", headers: one })).json().map((r: { name: string }) => r.name) as string[],
+        dns: (await app.inject({ url: "/dns/accessmanagement/usergroups", headers: dns })).json().userGroups.map((g: { name: string }) => g.name) as string[],
+        scim: (await app.inject({ url: "/scim/v2/Groups", headers: scim })).json().Resources.map((g: { displayName: string }) => g.displayName) as string[],
+      };
+    };
+    sim.certcentral.addCatalogEntry("Legal");
+    sim.digicertOne.addCatalogEntry("Auditor", "software_trust");
+    sim.dns.addCatalogEntry("Auditors");
+    sim.accountScim.addCatalogEntry("Auditors");
+    expect(() => sim.digicertOne.addCatalogEntry("Auditor")).toThrow(/application code/);
+    const added = await read();
+    expect([added.divisions, added.roles, added.dns, added.scim].map((names) => names.at(-1))).toEqual(["Legal", "Auditor", "Auditors", "Auditors"]);
+    sim.reset();
+    const after = await read();
+    expect(after.divisions).toEqual(["Root", "Engineering", "Finance", "Operations"]);
+    expect(after.roles).toEqual(["Lead", "Developer", "Team Lead", "Signer", "Build Engineer"]);
+    expect(after.dns).toEqual(["Administrative", "Reporting", "Technical"]);
+    expect(after.scim).not.toContain("Auditors");
+  });
+});
+
 describe("simulator: admin API", () => {
   it("injects, lists and clears faults, rejecting bad specs with a clear message", async () => {
     const bad = await app.inject({ method: "POST", url: "/_admin/faults", payload: { kind: "flood" } });

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
+import { CachedCatalog, catalogCacheSettings, ensureWithLookup, sameSet, deleteIdempotently, type CatalogCacheSettings } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseScimError } from "../http/error-dialects.js";
 import {
@@ -25,11 +25,11 @@ const SERVICE: ServiceName = "digicert-account";
 class AccountScimClient implements AccessClient {
   readonly service = SERVICE;
   readonly #api: AccountScimApi;
-  readonly #groups: () => Promise<Role[]>;
+  readonly #groups: CachedCatalog<Role[]>;
 
-  constructor(api: AccountScimApi) {
+  constructor(api: AccountScimApi, catalog: CatalogCacheSettings) {
     this.#api = api;
-    this.#groups = cached(async () => (await api.allGroups()).map((g) => ({ id: g.id, name: g.displayName })));
+    this.#groups = new CachedCatalog(async () => (await api.allGroups()).map((g) => ({ id: g.id, name: g.displayName })), catalog);
   }
 
   async validateCredentials(): Promise<void> {
@@ -50,7 +50,7 @@ class AccountScimClient implements AccessClient {
   }
 
   async ensureUser(identity: UserIdentity, access: DesiredAccess): Promise<EnsureResult> {
-    const wanted = groupIdsOf(access.roles, await this.#groups());
+    const wanted = await this.#groups.resolve((groups) => groupIdsOf(access.roles, groups));
     const resource = {
       userName: identity.userName,
       active: true,
@@ -93,7 +93,7 @@ class AccountScimClient implements AccessClient {
   }
 
   roleCatalog(): Promise<Role[]> {
-    return this.#groups();
+    return this.#groups.get();
   }
 
   async #find(userName: string): Promise<ScimUser | undefined> {
@@ -137,6 +137,6 @@ export const accountScimProvider = {
       },
       deps,
     );
-    return new AccountScimClient(new AccountScimApi(http));
+    return new AccountScimClient(new AccountScimApi(http), catalogCacheSettings(deps));
   },
 } satisfies ServiceProvider;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
+import { CachedCatalog, catalogCacheSettings, ensureWithLookup, sameSet, deleteIdempotently, type CatalogCacheSettings } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseDigiCertError } from "../http/error-dialects.js";
 import {
@@ -37,17 +37,17 @@ class CertCentralClient implements AccessClient {
   readonly service = SERVICE;
   readonly #api: CertCentralApi;
   readonly #options: z.infer<typeof CertCentralOptionsSchema>;
-  readonly #containers: () => Promise<Map<string, number>>;
-  readonly #roles: () => Promise<Role[]>;
+  readonly #containers: CachedCatalog<Map<string, number>>;
+  readonly #roles: CachedCatalog<Role[]>;
 
-  constructor(api: CertCentralApi, options: z.infer<typeof CertCentralOptionsSchema>) {
+  constructor(api: CertCentralApi, options: z.infer<typeof CertCentralOptionsSchema>, catalog: CatalogCacheSettings) {
     this.#api = api;
     this.#options = options;
-    this.#containers = cached(async () => new Map((await api.containers()).map((c) => [c.name.toLowerCase(), c.id])));
-    this.#roles = cached(async () => {
+    this.#containers = new CachedCatalog(async () => new Map((await api.containers()).map((c) => [c.name.toLowerCase(), c.id])), catalog);
+    this.#roles = new CachedCatalog(async () => {
       const roles = await api.containerRoles(await api.rootContainerId());
       return roles.map((r) => ({ id: String(r.id), name: roleNameOf(r.id, r.name) }));
-    });
+    }, catalog);
   }
 
   async validateCredentials(): Promise<void> {
@@ -117,7 +117,7 @@ class CertCentralClient implements AccessClient {
   }
 
   roleCatalog(): Promise<Role[]> {
-    return this.#roles();
+    return this.#roles.get();
   }
 
   async #find(userName: string): Promise<CcUser | undefined> {
@@ -136,12 +136,13 @@ class CertCentralClient implements AccessClient {
 
   async #containerIds(divisions: string[]): Promise<number[]> {
     if (divisions.length === 0) return [];
-    const byName = await this.#containers();
-    return divisions.map((name) => {
-      const id = byName.get(name.toLowerCase());
-      if (id === undefined) throw new ProviderError(SERVICE, PROVIDER_ERRORS.INVALID_REQUEST, `unknown CertCentral division ${JSON.stringify(name)}`);
-      return id;
-    });
+    return this.#containers.resolve((byName) =>
+      divisions.map((name) => {
+        const id = byName.get(name.toLowerCase());
+        if (id === undefined) throw new ProviderError(SERVICE, PROVIDER_ERRORS.INVALID_REQUEST, `unknown CertCentral division ${JSON.stringify(name)}`);
+        return id;
+      }),
+    );
   }
 
   #toRemote(u: CcUser): RemoteUser {
@@ -195,6 +196,6 @@ export const certcentralProvider = {
       },
       deps,
     );
-    return new CertCentralClient(new CertCentralApi(http), options);
+    return new CertCentralClient(new CertCentralApi(http), options, catalogCacheSettings(deps));
   },
 } satisfies ServiceProvider;

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
+import { CachedCatalog, catalogCacheSettings, ensureWithLookup, sameSet, deleteIdempotently, type CatalogCacheSettings } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps } from "../http/http-client.js";
 import { parseDigiCertError } from "../http/error-dialects.js";
 import type { KeyedMutex } from "../http/keyed-mutex.js";
@@ -36,18 +36,19 @@ const KEY_SCOPE = "digicert-one";
 class DigiCertOneClient implements AccessClient {
   readonly #api: AccountManagerApi;
   readonly #app: string;
-  readonly #roles: () => Promise<Role[]>;
+  readonly #roles: CachedCatalog<Role[]>;
   readonly #writes: KeyedMutex;
 
   constructor(
     readonly service: ServiceName,
     api: AccountManagerApi,
     writes: KeyedMutex,
+    catalog: CatalogCacheSettings,
   ) {
     this.#api = api;
     this.#writes = writes;
     this.#app = applicationCodeOf(service);
-    this.#roles = cached(async () => (await api.roles(this.#app)).map((r) => ({ id: r.id, name: r.name })));
+    this.#roles = new CachedCatalog(async () => (await api.roles(this.#app)).map((r) => ({ id: r.id, name: r.name })), catalog);
   }
 
   async validateCredentials(): Promise<void> {
@@ -66,7 +67,7 @@ class DigiCertOneClient implements AccessClient {
   }
 
   async ensureUser(identity: UserIdentity, access: DesiredAccess): Promise<EnsureResult> {
-    const wanted = roleIdsOf(this.service, access.roles, await this.#roles());
+    const wanted = await this.#roles.resolve((roles) => roleIdsOf(this.service, access.roles, roles));
     const profile: OneProfile = { email: identity.email, first_name: identity.givenName, last_name: identity.familyName };
     return this.#locked(identity.userName, () => ensureWithLookup<OneUser>({
       service: this.service,
@@ -107,7 +108,7 @@ class DigiCertOneClient implements AccessClient {
   }
 
   roleCatalog(): Promise<Role[]> {
-    return this.#roles();
+    return this.#roles.get();
   }
 
   /** Usernames match case-insensitively in DigiCert ONE, so the lock does too. */
@@ -166,6 +167,6 @@ export const digicertOneProvider = {
       },
       { ...deps, shared },
     );
-    return new DigiCertOneClient(settings.service, new AccountManagerApi(http), shared.writeLock(KEY_SCOPE, settings.credentials));
+    return new DigiCertOneClient(settings.service, new AccountManagerApi(http), shared.writeLock(KEY_SCOPE, settings.credentials), catalogCacheSettings(deps));
   },
 } satisfies ServiceProvider;

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../../api/v1alpha1/services.js";
-import { cached, ensureWithLookup, sameSet, deleteIdempotently } from "../ensure.js";
+import { CachedCatalog, catalogCacheSettings, ensureWithLookup, sameSet, deleteIdempotently, type CatalogCacheSettings } from "../ensure.js";
 import { DigiCertHttp, type HttpDeps, type ServiceHttpOptions } from "../http/http-client.js";
 import { parseDnsError } from "../http/error-dialects.js";
 import { systemClock } from "../../runtime/timing.js";
@@ -27,11 +27,11 @@ const SERVICE: ServiceName = "dns";
 class DnsClient implements AccessClient {
   readonly service = SERVICE;
   readonly #api: DnsApi;
-  readonly #groups: () => Promise<Role[]>;
+  readonly #groups: CachedCatalog<Role[]>;
 
-  constructor(api: DnsApi) {
+  constructor(api: DnsApi, catalog: CatalogCacheSettings) {
     this.#api = api;
-    this.#groups = cached(async () => (await api.groups()).map((g) => ({ id: g.id, name: g.name })));
+    this.#groups = new CachedCatalog(async () => (await api.groups()).map((g) => ({ id: g.id, name: g.name })), catalog);
   }
 
   async validateCredentials(): Promise<void> {
@@ -51,7 +51,7 @@ class DnsClient implements AccessClient {
   }
 
   async ensureUser(identity: UserIdentity, access: DesiredAccess): Promise<EnsureResult> {
-    const wanted = groupIdsOf(access.roles, await this.#groups());
+    const wanted = await this.#groups.resolve((groups) => groupIdsOf(access.roles, groups));
     const profile: DnsProfile = { email: identity.email, firstName: identity.givenName, lastName: identity.familyName };
     return ensureWithLookup<DnsUser>({
       service: SERVICE,
@@ -91,7 +91,7 @@ class DnsClient implements AccessClient {
   }
 
   roleCatalog(): Promise<Role[]> {
-    return this.#groups();
+    return this.#groups.get();
   }
 
   async #find(userName: string): Promise<DnsUser | undefined> {
@@ -131,6 +131,6 @@ export const dnsProvider = {
     const login = new DigiCertHttp({ ...base, auth: () => ({ authorization: `Bearer ${settings.credentials}` }) }, shared);
     const token = new DnsToken(login, clock);
     const http = new DigiCertHttp({ ...base, auth: async () => ({ authorization: `Bearer ${await token.get()}` }) }, shared);
-    return new DnsClient(new DnsApi(http, token));
+    return new DnsClient(new DnsApi(http, token), catalogCacheSettings(deps));
   },
 } satisfies ServiceProvider;
