@@ -4,6 +4,13 @@ import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { PROVIDER_ERRORS, isProviderError, type RemoteUser } from "./provider.js";
 
 // Every backend, against the simulator, through the one contract the controller uses.
+/** How each service refuses a wrong credential: the HTTP status and DigiCert's own code. */
+const REFUSAL: Record<string, { status: number; remoteCode: string | undefined }> = {
+  certcentral: { status: 403, remoteCode: "access_denied|access_denied_invalid_key" },
+  "trust-lifecycle": { status: 401, remoteCode: "invalid_api_key" },
+  dns: { status: 401, remoteCode: "INVALID_API_KEY" },
+  "digicert-account": { status: 401, remoteCode: undefined },
+};
 let s: RunningSimulator;
 beforeAll(async () => {
   s = await startSimulator({ certcentral: { rateLimits: [] } });
@@ -26,6 +33,10 @@ describe.each(BACKENDS)("$service provider", (c) => {
     expect((err as Error).message).toMatch(/40[13]/);
     expect((err as Error).message).not.toContain("not-the-key");
     expect(s.sim.calls.counts({ plane: c.plane }).total).toBe(1);
+    const { status, remoteCode } = REFUSAL[c.service]!;
+    expect(err).toMatchObject({ service: c.service, status, remoteCode });
+    // The cause is DigiCert's answer as it came, for diagnosis.
+    expect(JSON.stringify((err as Error).cause)).toContain(remoteCode ?? String(status));
   });
 
   it("refuses a credential with a line break before sending anything, without quoting it", async () => {
@@ -99,6 +110,21 @@ describe.each(BACKENDS)("$service provider", (c) => {
     expect(await client.deleteUser(identity(5).userName)).toBe("deleted");
     expect(await client.getUser(identity(5).userName)).toBeUndefined();
     expect(await client.deleteUser(identity(5).userName)).toBe("absent");
+  });
+
+  it("takes a delete whose answer was lost as done: the retry's 404 means the user is gone", async () => {
+    const client = clientFor(s, c);
+    await client.ensureUser(identity(7), access(c.roles));
+    s.sim.faults.add({ plane: c.plane, kind: "reset", afterCommit: true, method: "DELETE" });
+    // The first DELETE took effect before its connection was cut, so the user was already gone.
+    expect(await client.deleteUser(identity(7).userName)).toBe("absent");
+    s.sim.faults.clear();
+    expect(await client.getUser(identity(7).userName)).toBeUndefined();
+    const deletes = s.sim.calls.calls({ plane: c.plane }).filter((call) => call.method === "DELETE");
+    expect(deletes.map((call) => [call.status, call.committed ?? false])).toEqual([
+      ["reset", true],
+      [404, false],
+    ]);
   });
 
   it("rejects a role outside the catalog before calling the create endpoint", async () => {
