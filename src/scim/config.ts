@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { proxyEntryProblem, type TrustProxy } from "./proxy-trust.js";
+
+const splitList = (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
 
 /** Settings of the SCIM receiver; the operator's config composes this schema under `scim`. */
 export const ScimConfigSchema = z.object({
@@ -17,9 +20,25 @@ export const ScimConfigSchema = z.object({
     .prefault({})
     .describe("Limits of /Bulk, advertised in ServiceProviderConfig."),
   trustProxy: z
-    .boolean()
+    .union([z.boolean(), z.number(), z.string(), z.array(z.string())])
     .default(false)
-    .describe("Build meta.location from X-Forwarded-Proto/Host/Prefix (set when the receiver sits behind an ingress that sets them)."),
+    .superRefine((v, ctx) => {
+      if (typeof v === "number") {
+        ctx.addIssue({ code: "custom", message: "a hop count trusts the nearest peer whatever its address: list the proxies' addresses or CIDRs instead" });
+        return;
+      }
+      const entries = typeof v === "string" ? splitList(v) : Array.isArray(v) ? v : [];
+      if ((typeof v === "string" || Array.isArray(v)) && entries.length === 0) ctx.addIssue({ code: "custom", message: "an empty list trusts no proxy: use false" });
+      for (const e of entries) {
+        const problem = proxyEntryProblem(e);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }
+    })
+    .transform((v): TrustProxy => (typeof v === "string" ? splitList(v) : typeof v === "number" ? false : v))
+    .describe(
+      "Whose X-Forwarded-Proto/Host/Prefix build meta.location: false (nobody, the default), a list of the proxies' addresses or CIDRs " +
+        '(["10.0.0.0/8"], or "10.0.0.0/8, ::1"; also loopback, linklocal, uniquelocal), or true (any peer: only when nothing but the ingress can reach the receiver).',
+    ),
   tokenCacheTtlMs: z.number().int().min(0).default(10_000).describe("How long a tenant's tokens are kept before the Secrets are read again. Defaults to 10 s."),
   tokenRefreshMinIntervalMs: z
     .number()

@@ -4,6 +4,7 @@ import type { Logger } from "../observability/logger.js";
 import { TenantAuth } from "./auth.js";
 import type { ScimConfig } from "./config.js";
 import { createScimMetrics, resourceLabel, type ScimMetrics } from "./metrics.js";
+import { peerTrusted, proxyTrust, type ProxyTrustFn } from "./proxy-trust.js";
 import { SCIM_CONTENT_TYPE, scimRoutes } from "./routes/resources.js";
 import { ScimError, scimErrorBodyOf, toScimErrorBody } from "./scim-error.js";
 import { RenderCache } from "./service/render-cache.js";
@@ -21,6 +22,13 @@ export const SCIM_PREFIX = "/scim/v2/:namespace/:tenant";
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 const REQUEST_ID_HEADERS = ["x-request-id", "client-request-id", "x-ms-client-request-id", "x-okta-request-id"];
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The tenant the path names, set before authentication so even a 401 is counted under it. */
+    scimTenant?: Tenant;
+  }
+}
+
 /**
  * Builds the SCIM 2.0 receiver as an un-started fastify instance serving every ScimTenant at
  * /scim/v2/{namespace}/{tenant}/ (a tenant created later is served at once: the path is a
@@ -31,10 +39,20 @@ export function buildScimServer(deps: ScimServerDeps): FastifyInstance {
   const metrics = createScimMetrics(deps.registry);
   const auth = new TenantAuth(store, config, metrics, logger);
   const renderCache = new RenderCache(config.renderCacheSize);
+  const trust = proxyTrust(config.trustProxy);
   const app = Fastify({
     bodyLimit: config.maxBodyBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trust ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // Errors the router raises before any route or hook (a path that is not valid percent-encoding,
+    // a path segment over maxParamLength) get a SCIM body too; fastify runs no onResponse hook for
+    // them, so they are counted here.
+    frameworkErrors: (err, req, reply) => {
+      const tenant = tenantOfUrl(req.url, store);
+      if (tenant) req.scimTenant = tenant;
+      sendError(frameworkError(err), req, reply, logger);
+      observe(req, reply, metrics);
+    },
   });
 
   app.removeAllContentTypeParsers();
@@ -55,10 +73,11 @@ export function buildScimServer(deps: ScimServerDeps): FastifyInstance {
       scoped.addHook("onRequest", async (req) => {
         const params = req.params as { namespace: string; tenant: string };
         const tenant = store.tenant({ namespace: params.namespace, name: params.tenant }) ?? auth.unknownTenant();
+        req.scimTenant = tenant;
         await auth.authenticate(tenant, req.headers.authorization);
         req.scim = {
           tenant,
-          baseUrl: baseUrlOf(req, tenant, config.trustProxy),
+          baseUrl: baseUrlOf(req, tenant, trust),
           store,
           config,
           logger,
@@ -121,26 +140,62 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, logge
 
 const causeMessage = (err: Error) => (err.cause instanceof Error ? err.cause.message : undefined);
 
+function frameworkError(err: FastifyError): unknown {
+  // An id is at most a UUID, so a segment this long names nothing (and fastify's 414 is not SCIM).
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") return new ScimError("SCIM_ERR_NOT_FOUND", "no SCIM resource has a path segment that long", { cause: err });
+  if (err.code === "FST_ERR_BAD_URL") return new ScimError("SCIM_ERR_INVALID_SYNTAX", "the request path is not valid percent-encoded UTF-8", { cause: err });
+  return err;
+}
+
+const SCIM_PATH = /^\/scim\/v2\/([^/?]*)\/([^/?]*)(\/[^?]*)?/;
+
+/** The tenant a raw URL names, only if it exists: metric labels never take a value a client made up. */
+function tenantOfUrl(url: string, store: ScimStore): Tenant | undefined {
+  const m = SCIM_PATH.exec(url);
+  if (!m) return undefined;
+  try {
+    return store.tenant({ namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The path without the query string, which may carry a filter with personal data. */
 const pathOf = (url: string) => url.split("?")[0]!.slice(0, 300);
 
 function observe(req: FastifyRequest, reply: FastifyReply, metrics: ScimMetrics): void {
-  const tenant = req.scim ? `${req.scim.tenant.ref.namespace}/${req.scim.tenant.ref.name}` : "unknown";
-  const resource = resourceLabel((req.routeOptions.url ?? "").slice(SCIM_PREFIX.length));
+  const t = req.scim?.tenant ?? req.scimTenant;
+  const tenant = t ? `${t.ref.namespace}/${t.ref.name}` : "unknown";
+  // Without a matched route (404, framework errors) the label comes from the raw path.
+  const route = req.routeOptions.url;
+  const resource = resourceLabel(route !== undefined ? route.slice(SCIM_PREFIX.length) : (SCIM_PATH.exec(req.url)?.[3] ?? ""));
   const method = req.method;
   metrics.requests.inc({ tenant, resource, method, status: String(reply.statusCode) });
   metrics.duration.observe({ resource, method }, reply.elapsedTime / 1000);
 }
 
-/** The tenant's SCIM root as the IdP sees it: the configured external URL, or the (proxied) request's. */
-function baseUrlOf(req: FastifyRequest, tenant: Tenant, trustProxy: boolean): string {
+/**
+ * The tenant's SCIM root as the IdP sees it: the configured external URL, or the (proxied) request's.
+ * req.protocol and req.host honour X-Forwarded-Proto/Host only from a trusted peer (fastify asks
+ * `trust`); X-Forwarded-Prefix is held to the same decision here.
+ */
+function baseUrlOf(req: FastifyRequest, tenant: Tenant, trust: ProxyTrustFn | undefined): string {
   const suffix = `/scim/v2/${tenant.ref.namespace}/${tenant.ref.name}`;
   if (tenant.externalBaseUrl) {
     const base = tenant.externalBaseUrl.replace(/\/+$/, "");
     return base.endsWith(suffix) ? base : `${base}${suffix}`;
   }
-  const forwardedPrefix = trustProxy ? String(req.headers["x-forwarded-prefix"] ?? "").split(",")[0]!.trim().replace(/\/+$/, "") : "";
-  return `${req.protocol}://${req.host}${forwardedPrefix}${suffix}`;
+  return `${req.protocol}://${req.host}${peerTrusted(trust, req.raw.socket?.remoteAddress) ? forwardedPrefix(req) : ""}${suffix}`;
+}
+
+/**
+ * The last X-Forwarded-Prefix entry, as fastify takes the last Proto/Host entry: a proxy that appends
+ * puts its own value last, so an earlier one may be the client's. Anything but a path is ignored.
+ */
+function forwardedPrefix(req: FastifyRequest): string {
+  const raw = req.headers["x-forwarded-prefix"];
+  const last = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").pop()!.trim().replace(/\/+$/, "");
+  return /^\/[\w\-.~%/]*$/.test(last) ? last : "";
 }
 
 function requestId(req: FastifyRequest): { requestId?: string } {

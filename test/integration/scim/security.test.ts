@@ -81,6 +81,20 @@ describe("authentication", () => {
     for (const secret of [ACME, ACME_NEXT, OTHER, "guess-"]) expect(text).not.toContain(secret);
   });
 
+  it("labels refused requests of a real tenant with that tenant, and only unknown tenants as unknown", async () => {
+    const values = (await replica.registry.getSingleMetric("scim_requests_total")!.get()).values;
+    const count = (tenant: string, status: string) =>
+      values.filter((v) => v.labels.tenant === tenant && v.labels.status === status).reduce((n, v) => n + v.value, 0);
+    const initech = `${cluster.namespace}/initech`;
+    expect(count(initech, "401")).toBe(5);
+    expect(count(initech, "429")).toBe(3);
+    expect(count(`${cluster.namespace}/acme`, "401")).toBeGreaterThanOrEqual(5);
+    expect(count("unknown", "401")).toBe(0);
+    expect(count("unknown", "429")).toBe(0);
+    expect(count("unknown", "404")).toBe(1);
+    for (const v of values) expect([`${cluster.namespace}/acme`, `${cluster.namespace}/globex`, initech, "unknown"]).toContain(v.labels.tenant);
+  });
+
   it("writes no token and no Authorization header to any log line", () => {
     const all = replica.logs.join("\n");
     expect(replica.logs.length).toBeGreaterThan(0);
