@@ -88,13 +88,17 @@ export class DigiCertUserReconciler implements Reconciler {
     const outcomes = tenant.spec.dryRun ? plans.map(planned) : await this.#apply(plans, user, tenant, now);
     const entries = outcomes.flatMap((o) => (o.entry ? [o.entry] : []));
     const graceUntil = plans.flatMap((p) => (p.action.kind === "grace" ? [p.action.untilMs] : []))[0];
-    const synced = syncedCondition(outcomes, { dryRun: tenant.spec.dryRun, graceUntil });
+    // A dry-run tenant takes nothing back, so a deleted user that may hold access keeps its
+    // finalizer until dry-run is off (a tenant change requeues every user).
+    const heldByDryRun = deleting && tenant.spec.dryRun && mayHoldAccess(user);
+    const synced = heldByDryRun
+      ? { status: "Unknown" as const, reason: "DeprovisionHeldDryRun", message: "deleted in SCIM; a dry-run tenant takes no DigiCert access back, so the finalizer stays until dry-run is off" }
+      : syncedCondition(outcomes, { dryRun: tenant.spec.dryRun, graceUntil });
     const events = outcomes.flatMap((o) => (o.event ? [o.event] : []));
     const succeeded = plans.filter((p, i) => !outcomes[i]!.failure && p.action.kind !== "keep").map((p) => p.service);
     this.hints.clear(key, succeeded.filter((s) => drift.has(s)) as ServiceName[]);
 
-    if (deleting && outcomes.every((o) => !o.failure)) {
-      // In dry-run nothing was applied, so there is nothing to take back before the object goes.
+    if (deleting && !heldByDryRun && outcomes.every((o) => !o.failure)) {
       for (const event of events) await writes.event(user, event);
       await writes.setFinalizers("DigiCertUser", user, finalizers.filter((f) => f !== DEPROVISION_FINALIZER));
       this.hints.clear(key);
@@ -147,6 +151,9 @@ export class DigiCertUserReconciler implements Reconciler {
   }
 }
 
+/** Whether status records access applied in DigiCert (a remote id) that was not taken back yet. */
+const mayHoldAccess = (user: DigiCertUser) => (user.status?.services ?? []).some((s) => s.remoteId !== undefined && s.state !== "Deleted");
+
 /** Dry-run: the action becomes a Planned status entry; DigiCert is not called. */
 function planned(plan: ServicePlan): ServiceOutcome {
   const { service, want, current, action } = plan;
@@ -161,6 +168,15 @@ function planned(plan: ServicePlan): ServiceOutcome {
   };
   const message = describe[action.kind];
   if (message === undefined) return { entry: action.kind === "keep" ? current : undefined, idle: true };
-  const entry: ServiceStatus = { service, ...(want?.roles ? { roles: want.roles } : {}), ...(want?.divisions ? { divisions: want.divisions } : {}), state: "Planned", message };
+  // The remote id of what was applied before survives the plan: it is how a later deletion knows
+  // that there is access to take back.
+  const entry: ServiceStatus = {
+    service,
+    ...(current?.remoteId !== undefined ? { remoteId: current.remoteId } : {}),
+    ...(want?.roles ? { roles: want.roles } : {}),
+    ...(want?.divisions ? { divisions: want.divisions } : {}),
+    state: "Planned",
+    message,
+  };
   return { entry, idle: true };
 }

@@ -31,7 +31,8 @@ describe("tenant policies", () => {
       expect(tenant.status?.deprovisionGuard).toMatchObject({ tripped: true, deactivationsInWindow: 5 });
     });
     expect(await metric('digicert_access_deprovision_guard_tripped{namespace="' + t.op.ns + '",tenant="acme"}')).toBe(1);
-    expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionGuardTripped");
+    // Events are written after the status they explain: wait for them too.
+    await eventually(async () => expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionGuardTripped"));
     // Whatever got through before the count crossed the limit, the rest wait with a reason.
     let paused = 0;
     await eventually(async () => {
@@ -52,7 +53,7 @@ describe("tenant policies", () => {
     expect(tenant.metadata.annotations?.[APPROVE_DEPROVISION_ANNOTATION]).toBeUndefined();
     expect(tenant.status?.deprovisionGuard).toMatchObject({ tripped: false, approvedThrough: expect.any(String) });
     expect(serviceState(await t.k.getUser("u-5"), "dns")?.state).toBe("Provisioned");
-    expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionApproved");
+    await eventually(async () => expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionApproved"));
   });
 
   it("dry-run shows the plan in status and makes zero DigiCert calls", async () => {
@@ -68,6 +69,30 @@ describe("tenant policies", () => {
     await eventually(async () => expect(await t.k.getUser("u-0").catch((e: { statusCode?: number }) => e.statusCode)).toBe(404));
     await eventually(async () => expect(condition(await t.k.getTenant("acme"), "CredentialsValid")?.reason).toBe("DryRun"));
     expect(t.s.sim.calls.calls()).toEqual([]);
+  });
+
+  it("holds the deprovisioning of a user deleted while its tenant is in dry-run, and carries it out once dry-run is off", async () => {
+    await staff(1, { deprovision: { mode: "Delete", gracePeriod: "0s" } });
+    await eventually(async () => expect(serviceState(await t.k.getUser("u-0"), "dns")?.state).toBe("Provisioned"));
+    await t.k.patchTenant("acme", { spec: { dryRun: true } });
+    await t.k.patchMapping("all", { grants: [{ service: "dns", role: "Reporting" }] });
+    await eventually(async () => expect(serviceState(await t.k.getUser("u-0"), "dns")).toMatchObject({ state: "Planned", remoteId: expect.any(String) }));
+    const before = t.s.sim.calls.calls().length;
+
+    await t.k.deleteUser("u-0");
+    await eventually(async () => {
+      const u = await t.k.getUser("u-0");
+      expect(u.metadata.deletionTimestamp).toBeDefined();
+      expect(condition(u, "Synced")).toMatchObject({ status: "Unknown", reason: "DeprovisionHeldDryRun" });
+    });
+    await eventually(async () => expect((await t.k.events()).map((e) => e.reason)).toContain("DeprovisionHeldDryRun"));
+    expect(t.s.sim.calls.calls().slice(before)).toEqual([]);
+    const dnsUsers = () => (t.s.sim.state() as { dns: { users: unknown[] } }).dns.users.length;
+    expect(dnsUsers()).toBe(1);
+
+    await t.k.patchTenant("acme", { spec: { dryRun: false } });
+    await eventually(async () => expect(await t.k.getUser("u-0").catch((e: { statusCode?: number }) => e.statusCode)).toBe(404));
+    expect(dnsUsers()).toBe(0);
   });
 
   it("keeps secrets out of status, Events, logs and metrics", async () => {

@@ -55,7 +55,8 @@ describe("drift, outages and deletion", () => {
       expect(serviceState(u, "certcentral")?.state).toBe("Provisioned");
     });
     await eventually(async () => expect(condition(await t.k.getTenant("acme"), "CredentialsValid")?.reason).toBe("ServiceUnavailable"));
-    expect((await t.k.events()).filter((e) => e.involvedObject.name === "u-erin" && e.type === "Warning").map((e) => e.reason)).toContain("ServiceUnavailable");
+    // The Event follows the status write that it explains.
+    await eventually(async () => expect((await t.k.events()).filter((e) => e.involvedObject.name === "u-erin" && e.type === "Warning").map((e) => e.reason)).toContain("ServiceUnavailable"));
     t.s.sim.faults.clear();
     await eventually(async () => {
       const u = await t.k.getUser("u-erin");
