@@ -7,23 +7,42 @@ import type { Json } from "../values.js";
 import type { Rendered } from "./render-cache.js";
 import { audit, ifMatchVersion, listLimits, mustExist, notModified, projected, renderContext, resourceBody, type RequestInput, type ScimContext, type ScimResult } from "./context.js";
 
-/** Members are built from the users' index only when the answer or the filter needs them (100,000 is allowed). */
-const needsMembers = (q: ListQuery) =>
-  wantsAttribute("members", q.attributes, q.excludedAttributes) || /members/i.test(q.filterText ?? "");
+/** Members come from the users' index (a group of 100,000 is allowed): built only when the answer or the selection needs them. */
+const needsMembers = (q: ListQuery) => wantsAttribute("members", q.attributes, q.excludedAttributes) || selectsByMembers(q);
+
+/** Whether the filter or sortBy reads members, so the page cannot be chosen without them. */
+const selectsByMembers = (q: ListQuery) => /members/i.test(q.filterText ?? "") || q.sortBy?.name.toLowerCase() === "members";
 
 function render(ctx: ScimContext, rec: GroupRecord, withMembers: boolean): Json {
   return renderGroup(rec, withMembers ? ctx.store.groupMembers(ctx.tenant, rec.id) : undefined, renderContext(ctx));
 }
 
 
+/**
+ * Filters, sorts and pages the tenant's groups. Unless the filter or sortBy reads members, the page
+ * is chosen first and members are built for its groups only: Okta's `GET /Groups?count=100` would
+ * otherwise build every membership of the tenant for each page.
+ */
 export function listGroups(ctx: ScimContext, q: ListQuery): { total: number; items: Rendered[] } {
+  const groups = ctx.store.listGroups(ctx.tenant);
+  if (selectsByMembers(q)) {
+    const { total, items } = page(groups.map((g) => render(ctx, g, true)), q);
+    return { total, items: items.map((r) => projected(r, q)) };
+  }
+  let total: number;
+  let chosen: GroupRecord[];
+  if (!q.filter && !q.sortBy) {
+    total = groups.length;
+    chosen = groups.slice(q.startIndex - 1, q.startIndex - 1 + q.count);
+  } else {
+    const lean = groups.map((g) => render(ctx, g, false));
+    const byObj = new Map(lean.map((r, i) => [r, groups[i]!]));
+    const paged = page(lean, q);
+    total = paged.total;
+    chosen = paged.items.map((r) => byObj.get(r)!);
+  }
   const withMembers = needsMembers(q);
-  const rendered = ctx.store.listGroups(ctx.tenant).map((g) => render(ctx, g, withMembers));
-  const { total, items } = page(rendered, q);
-  return {
-    total,
-    items: items.map((r) => projected(r, q)),
-  };
+  return { total, items: chosen.map((g) => projected(render(ctx, g, withMembers), q)) };
 }
 
 export function list(ctx: ScimContext, input: RequestInput): ScimResult {

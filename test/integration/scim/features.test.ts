@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { crdPath, testCluster, type TestCluster } from "../../helpers/kube.js";
 import { ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, createTenant, scimClient, startReplica, storedUser, type ScimClient, type ScimReplica } from "../../helpers/scim.js";
 
@@ -161,5 +161,40 @@ describe("the controller's status fields", () => {
     const after = await storedUser(cluster, id);
     expect(after?.status.summary).toEqual({ groups: "none" });
     expect(after?.status.scim.title).toBe("Intern");
+  });
+});
+
+describe("group lists", () => {
+  it("build members only for the groups on the page, and answer as before", async () => {
+    const alice = (await idp("GET", `/Users?filter=${q('userName eq "alice@x.test"')}`)).body.Resources[0].id as string;
+    for (let i = 0; i < 5; i++) {
+      const res = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: `Team ${i}`, members: i % 2 === 0 ? [{ value: alice }] : [] });
+      expect(res.status).toBe(201);
+    }
+    const all = (await idp("GET", "/Groups?excludedAttributes=members")).body.totalResults as number;
+    expect(all).toBeGreaterThanOrEqual(5);
+    const spy = vi.spyOn(replica.store, "groupMembers");
+    try {
+      const first = await idp("GET", "/Groups?startIndex=1&count=3");
+      expect(first.body).toMatchObject({ totalResults: all, startIndex: 1, itemsPerPage: 3 });
+      expect(spy).toHaveBeenCalledTimes(3);
+      spy.mockClear();
+      const sorted = await idp("GET", `/Groups?filter=${q('displayName sw "team"')}&sortBy=displayName&sortOrder=descending&startIndex=2&count=2`);
+      expect(sorted.body.totalResults).toBe(5);
+      expect(sorted.body.Resources.map((g: { displayName: string; members: { value: string }[] }) => [g.displayName, g.members.map((m) => m.value)])).toEqual([
+        ["Team 3", []],
+        ["Team 2", [alice]],
+      ]);
+      expect(spy).toHaveBeenCalledTimes(2);
+      spy.mockClear();
+      expect((await idp("GET", "/Groups?excludedAttributes=members&count=100")).body.Resources).toHaveLength(all);
+      expect(spy).not.toHaveBeenCalled();
+      // A filter on members still sees every group's members.
+      const byMember = await idp("GET", `/Groups?filter=${q(`members[value eq "${alice}"]`)}&sortBy=displayName&count=2`);
+      expect(byMember.body.totalResults).toBe(3);
+      expect(byMember.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(["Team 0", "Team 2"]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
