@@ -8,6 +8,8 @@ export const RUNTIME_ERRORS = {
   NETWORK: "RUNTIME_ERR_NETWORK",
   /** A resourceVersion or continue token is too old (HTTP 410 or a watch ERROR event with code 410). */
   GONE: "RUNTIME_ERR_GONE",
+  /** A request got no complete answer within its timeout (a stalled server or a half-open connection). */
+  TIMEOUT: "RUNTIME_ERR_TIMEOUT",
   /** A watch stream stayed silent longer than the server's own timeout allows. */
   WATCH_IDLE: "RUNTIME_ERR_WATCH_IDLE",
   /** The API server sent something that is not the JSON we asked for. */

@@ -9,7 +9,7 @@ export { RuntimeConfigSchema, type RuntimeConfig, defaultRuntimeConfig } from ".
 export { RUNTIME_ERRORS, RuntimeError, type RuntimeErrorCode } from "./errors.js";
 export { EventLoopMonitor, type HealthCheck, type HealthReport, registerHealthRoutes, runChecks } from "./health.js";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
-export { KubeClient, type KubeList, type KubeObject, type WatchEvent, collectionPath, isConflict, isNotFound } from "./kube-client.js";
+export { KubeClient, type KubeClientOptions, type KubeList, type KubeObject, type WatchEvent, collectionPath, isConflict, isNotFound } from "./kube-client.js";
 export { LeaderElector, type LeaderCallbacks, type LeaderElectionOptions, defaultIdentity } from "./leader-election.js";
 export { Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export { RuntimeMetrics } from "./metrics.js";

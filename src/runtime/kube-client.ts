@@ -45,6 +45,17 @@ export interface RequestSpec {
   /** Defaults to application/json; set a patch type (merge-patch+json, apply-patch+yaml) for PATCH. */
   contentType?: string;
   signal?: AbortSignal;
+  /** Overrides the client's requestTimeoutMs for this call; 0 disables the timeout. */
+  timeoutMs?: number;
+}
+
+export interface KubeClientOptions {
+  /**
+   * How long one request may take, from sending it to the last byte of the answer, before it fails
+   * with RUNTIME_ERR_TIMEOUT. Defaults to 30 s. Without it, a keep-alive socket whose peer vanished
+   * (half-open TCP) stalls the caller until the kernel gives up, which takes many minutes.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface WatchSpec {
@@ -52,7 +63,7 @@ export interface WatchSpec {
   query?: Query;
   signal?: AbortSignal;
   /**
-   * A stream that sends nothing (not even a bookmark) for this long is treated as dead. Defaults to
+   * A stream that sends nothing (not even its headers or a bookmark) for this long is treated as dead. Defaults to
    * the server-side timeoutSeconds plus 30 s, so it only fires when the server failed to end the
    * watch itself (a half-open TCP connection, the failure that makes client-node 1.4.0's watch hang).
    */
@@ -73,79 +84,125 @@ export function collectionPath(resource: { group: string; version: string; plura
  * Why not client-node's Watch and generated APIs for list/watch: in 1.4.0 the watch has no client
  * timeout (a half-open connection hangs forever) and every request builds a new https.Agent, which
  * leaks sockets across reconnects (kubernetes-client/javascript#2893). This client keeps one
- * keep-alive agent per TLS identity and puts an idle timeout on every watch. Proxies configured in
- * the kubeconfig are not supported here.
+ * keep-alive agent per TLS identity, puts a timeout on every request and an idle timeout on every
+ * watch. Proxies configured in the kubeconfig are not supported here.
  */
 export class KubeClient {
   readonly #kc: KubeConfig;
   readonly #server: URL;
+  readonly #requestTimeoutMs: number;
   #agent: { key: string; agent: HttpAgent } | undefined;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, options: KubeClientOptions = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new RuntimeError(RUNTIME_ERRORS.CONFIG, "the kubeconfig has no current cluster");
     this.#kc = kc;
     this.#server = new URL(cluster.server);
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  /** Sends one request and parses the JSON answer; non-2xx answers throw RuntimeError with the Status reason. */
+  /**
+   * Sends one request and parses the JSON answer; non-2xx answers throw RuntimeError with the Status
+   * reason, no complete answer within the timeout throws RUNTIME_ERR_TIMEOUT. When the caller's
+   * signal aborts, the request ends with the AbortError as before.
+   */
   async request<T>(spec: RequestSpec): Promise<T> {
+    const method = spec.method ?? "GET";
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const res = await this.#send(spec.method ?? "GET", spec.path, spec.query, spec.signal, body, spec.contentType);
-    const text = await readAll(res);
-    if ((res.statusCode ?? 0) >= 300) throw statusError(res.statusCode ?? 0, text, `${spec.method ?? "GET"} ${spec.path}`);
+    const timeoutMs = spec.timeoutMs ?? this.#requestTimeoutMs;
+    // One controller for both causes, with listeners removed afterwards: AbortSignal.any() would tie
+    // every request to a long-lived caller signal (an informer's) until garbage collection.
+    const call = new AbortController();
+    let timedOut = false;
+    const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), call.abort()), timeoutMs) : undefined;
+    timer?.unref();
+    const onAbort = () => call.abort(spec.signal?.reason);
+    if (spec.signal?.aborted) onAbort();
+    else spec.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new RuntimeError(RUNTIME_ERRORS.DECODE, `${spec.path}: the answer is not JSON`, { cause });
+      const res = await this.#send(method, spec.path, spec.query, call.signal, body, spec.contentType);
+      const text = await readAll(res);
+      if ((res.statusCode ?? 0) >= 300) throw statusError(res.statusCode ?? 0, text, `${method} ${spec.path}`);
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        throw new RuntimeError(RUNTIME_ERRORS.DECODE, `${spec.path}: the answer is not JSON`, { cause });
+      }
+    } catch (err) {
+      if (timedOut && !spec.signal?.aborted) {
+        throw new RuntimeError(RUNTIME_ERRORS.TIMEOUT, `${method} ${spec.path}: no complete answer within ${timeoutMs} ms`, { cause: err });
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener("abort", onAbort);
     }
   }
 
   /**
    * Streams a watch, calling `onEvent` for each event. Resolves when the server ends the stream or
-   * the signal aborts; rejects on a non-200 answer, a broken connection or the idle timeout.
-   * ERROR events are handed to `onEvent` like any other: the caller decides what a 410 means.
+   * the signal aborts; rejects on a non-200 answer, a broken connection or the idle timeout
+   * (RUNTIME_ERR_WATCH_IDLE), which runs from the moment the request is sent: a half-open connection
+   * delivers no headers either. ERROR events are handed to `onEvent` like any other: the caller
+   * decides what a 410 means. Watches get no request timeout; they are meant to last.
    */
   async watch(spec: WatchSpec, onEvent: (event: WatchEvent) => void): Promise<void> {
+    if (spec.signal?.aborted) return;
     const query = { ...spec.query, watch: true };
     const idleMs = spec.idleTimeoutMs ?? (Number(spec.query?.timeoutSeconds ?? 300) + 30) * 1000;
-    let res: IncomingMessage;
+    const call = new AbortController();
+    const stop = () => call.abort();
+    spec.signal?.addEventListener("abort", stop, { once: true });
+    let idleFired = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ((idleFired = true), call.abort()), idleMs);
+    };
+    armIdle();
+    let failure: unknown;
     try {
-      res = await this.#send("GET", spec.path, query, spec.signal);
+      const res = await this.#send("GET", spec.path, query, call.signal);
+      if (res.statusCode !== 200) throw statusError(res.statusCode ?? 0, await readAll(res), `watch ${spec.path}`);
+      await this.#stream(spec.path, res, call.signal, armIdle, onEvent);
     } catch (err) {
-      if (spec.signal?.aborted) return;
-      throw err;
+      failure = err;
+    } finally {
+      clearTimeout(idle);
+      spec.signal?.removeEventListener("abort", stop);
     }
-    if (res.statusCode !== 200) throw statusError(res.statusCode ?? 0, await readAll(res), `watch ${spec.path}`);
-    await new Promise<void>((resolve, reject) => {
+    if (spec.signal?.aborted) return;
+    if (idleFired) throw new RuntimeError(RUNTIME_ERRORS.WATCH_IDLE, `watch ${spec.path}: nothing received for ${idleMs} ms`);
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Reads newline-delimited events until the stream ends (resolves), breaks or `signal` aborts. */
+  #stream(path: string, res: IncomingMessage, signal: AbortSignal, onActivity: () => void, onEvent: (event: WatchEvent) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       let settled = false;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
-        clearTimeout(idle);
-        spec.signal?.removeEventListener("abort", onAbort);
+        signal.removeEventListener("abort", onAbort);
         lines.close();
         res.destroy();
-        if (err && !spec.signal?.aborted) reject(err);
+        // After an abort the caller decides what it means (stopped, or idle); any error is moot.
+        if (err && !signal.aborted) reject(err);
         else resolve();
       };
-      const onIdle = () =>
-        finish(new RuntimeError(RUNTIME_ERRORS.WATCH_IDLE, `watch ${spec.path}: nothing received for ${idleMs} ms`));
-      let idle = setTimeout(onIdle, idleMs);
       const onAbort = () => finish();
-      spec.signal?.addEventListener("abort", onAbort, { once: true });
+      signal.addEventListener("abort", onAbort, { once: true });
       const lines = createInterface({ input: res, crlfDelay: Infinity });
       lines.on("line", (line) => {
         // readline may still hand over buffered lines after close(); nothing counts once settled.
         if (settled) return;
-        clearTimeout(idle);
-        idle = setTimeout(onIdle, idleMs);
+        onActivity();
         if (line.trim() === "") return;
         let event: WatchEvent;
         try {
           event = JSON.parse(line) as WatchEvent;
         } catch (cause) {
-          finish(new RuntimeError(RUNTIME_ERRORS.DECODE, `watch ${spec.path}: a line is not JSON`, { cause }));
+          finish(new RuntimeError(RUNTIME_ERRORS.DECODE, `watch ${path}: a line is not JSON`, { cause }));
           return;
         }
         try {
@@ -154,10 +211,10 @@ export class KubeClient {
           finish(err instanceof Error ? err : new Error(String(err)));
         }
       });
-      res.on("error", (cause) => finish(new RuntimeError(RUNTIME_ERRORS.NETWORK, `watch ${spec.path}: ${cause.message}`, { cause })));
-      res.on("aborted", () => finish(new RuntimeError(RUNTIME_ERRORS.NETWORK, `watch ${spec.path}: the connection was cut`)));
+      res.on("error", (cause) => finish(new RuntimeError(RUNTIME_ERRORS.NETWORK, `watch ${path}: ${cause.message}`, { cause })));
+      res.on("aborted", () => finish(new RuntimeError(RUNTIME_ERRORS.NETWORK, `watch ${path}: the connection was cut`)));
       lines.on("close", () => finish());
-      if (spec.signal?.aborted) finish();
+      if (signal.aborted) finish();
     });
   }
 

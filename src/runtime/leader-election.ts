@@ -145,15 +145,20 @@ export class LeaderElector {
     }
   }
 
-  /** One attempt; true if we hold the lease afterwards. `deadline` bounds the requests (renewals). */
-  async #tryAcquireOrRenew(callbacks: LeaderCallbacks, deadline?: number): Promise<boolean> {
-    const signal = deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+  /**
+   * One attempt; true if we hold the lease afterwards. Every request of it ends by `deadline`: for a
+   * renewal the renew deadline, for a candidate renewDeadline from now, which is the request timeout
+   * kube-scheduler and kube-controller-manager give their leader-election clients. Without a bound, a
+   * half-open connection would stall a candidate (or the leader's renewal) far beyond the lease.
+   */
+  async #tryAcquireOrRenew(callbacks: LeaderCallbacks, deadline = Date.now() + this.#o.renewDeadlineMs): Promise<boolean> {
+    const timeoutMs = () => Math.max(1, deadline - Date.now());
     const now = Date.now();
     try {
       // Fast path: the leader updates the Lease it wrote last without reading it first.
       if (this.#leading && this.#lease) {
         try {
-          this.#store(await this.#replace(this.#renewed(this.#lease, now), signal), now);
+          this.#store(await this.#replace(this.#renewed(this.#lease, now), timeoutMs()), now);
           return true;
         } catch (err) {
           this.#metrics?.slowPath();
@@ -162,14 +167,14 @@ export class LeaderElector {
       }
       let lease: Lease;
       try {
-        lease = await this.#o.client.request<Lease>({ path: this.#path(), signal });
+        lease = await this.#o.client.request<Lease>({ path: this.#path(), timeoutMs: timeoutMs() });
       } catch (err) {
         if (!isNotFound(err)) throw err;
         const created = await this.#o.client.request<Lease>({
           method: "POST",
           path: this.#path(true),
           body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.#o.name, namespace: this.#o.namespace }, spec: this.#spec(now, now, 0) },
-          signal,
+          timeoutMs: timeoutMs(),
         });
         this.#store(created, now);
         this.#observeHolder(created, callbacks);
@@ -182,7 +187,7 @@ export class LeaderElector {
       const holder = spec.holderIdentity ?? "";
       const heldByOther = holder !== "" && holder !== this.identity;
       if (heldByOther && this.#observed.at + this.#o.leaseDurationMs > now) return false;
-      this.#store(await this.#replace(holder === this.identity ? this.#renewed(lease, now) : this.#taken(lease, now), signal), now);
+      this.#store(await this.#replace(holder === this.identity ? this.#renewed(lease, now) : this.#taken(lease, now), timeoutMs()), now);
       this.#observeHolder(this.#lease!, callbacks);
       return true;
     } catch (err) {
@@ -211,8 +216,8 @@ export class LeaderElector {
     return { ...lease, spec: this.#spec(now, now, (lease.spec?.leaseTransitions ?? 0) + 1) };
   }
 
-  #replace(lease: Lease, signal?: AbortSignal): Promise<Lease> {
-    return this.#o.client.request<Lease>({ method: "PUT", path: this.#path(), body: lease, signal });
+  #replace(lease: Lease, timeoutMs: number): Promise<Lease> {
+    return this.#o.client.request<Lease>({ method: "PUT", path: this.#path(), body: lease, timeoutMs });
   }
 
   #store(lease: Lease, now: number): void {
@@ -239,7 +244,7 @@ export class LeaderElector {
           // leaseDurationSeconds 0 is rejected by validation (kubernetes/client-go#762), so 1.
           spec: { holderIdentity: null, leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: spec.leaseTransitions ?? 0 },
         },
-        AbortSignal.timeout(this.#o.renewDeadlineMs),
+        this.#o.renewDeadlineMs,
       );
       this.#log.info("released the lease");
     } catch (err) {
