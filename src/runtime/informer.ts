@@ -1,28 +1,14 @@
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
 import { messageOf } from "../errors.js";
-import { RUNTIME_ERRORS, RuntimeError } from "./errors.js";
-import { type KubeClient, type KubeList, type KubeObject, statusError } from "./kube-client.js";
-import { Backoff, sleep } from "./timing.js";
+import type { KubeObject } from "./kube-client.js";
 import { IndexedStore } from "./indexed-store.js";
+import { ListWatchLoop, type ListWatchOptions } from "./list-watch.js";
 import { isProvablyNewer, objectKey, stripManagedFields } from "./object.js";
 
-export interface InformerOptions<T extends KubeObject> {
-  client: KubeClient;
-  /** Collection path, e.g. from collectionPath(): one namespace or all namespaces. */
-  path: string;
-  labelSelector?: string;
-  fieldSelector?: string;
+export interface InformerOptions<T extends KubeObject> extends ListWatchOptions {
   /** Name used in logs. Defaults to the path. */
   name?: string;
-  /** Objects per list page (limit/continue). Defaults to 500. */
-  pageSize?: number;
-  /** Full list + diff this often, to heal anything a watch missed. Defaults to 10 min (+≤10 % jitter); 0 disables. */
-  relistIntervalMs?: number;
-  /** Server-side watch timeout. Defaults to a random 300–600 s per watch, like client-go's reflector. */
-  watchTimeoutSeconds?: number;
-  /** Reconnect backoff after any error. Defaults to 800 ms doubling to 30 s (client-go's reflector). */
-  backoff?: { initialMs?: number; maxMs?: number };
   /** Applied to every object before it is cached. Defaults to dropping metadata.managedFields. */
   transform?: (obj: KubeObject) => T;
   logger?: Logger;
@@ -35,15 +21,15 @@ export interface InformerHandlers<T> {
 }
 
 type EventName = keyof InformerHandlers<unknown>;
-type Outcome = "ended" | "expired" | "short";
 
 const NAMESPACE_INDEX = "\u0000namespace";
 
 /**
  * A cache of one resource fed by list + watch, the TypeScript counterpart of client-go's shared
- * informer. It never gives up: every failure (network, 5xx, 410, a watch that goes silent) leads to a
- * reconnect with backoff, and a 410 or an expired continue token to a fresh list that is diffed against
- * the cache so that missed deletions still produce `delete` events.
+ * informer. The list/watch loop (ListWatchLoop) never gives up: every failure (network, timeout, 5xx,
+ * 410, a watch that goes silent) leads to a reconnect with backoff, and a 410 or an expired continue
+ * token to a fresh list. This class is the cache and its bookkeeping: each list is diffed against the
+ * cache so that missed additions and deletions still produce `add` and `delete` events.
  *
  * Cached objects are shared, not copied: handlers and readers must not mutate them (structuredClone
  * first). Events are triggers; reconcilers re-read state from `get`.
@@ -56,33 +42,39 @@ const NAMESPACE_INDEX = "\u0000namespace";
  */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly name: string;
-  readonly #opts: InformerOptions<T>;
   readonly #transform: (obj: KubeObject) => T;
   readonly #log: Logger;
   readonly #store: IndexedStore<T>;
   readonly #handlers: { [K in EventName]: Set<InformerHandlers<T>[K]> } = { add: new Set(), update: new Set(), delete: new Set() };
-  readonly #backoff: Backoff;
+  readonly #listWatch: ListWatchLoop<T>;
   #synced = false;
   #syncWaiters: Array<(synced: boolean) => void> = [];
-  #resourceVersion: string | undefined;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(options: InformerOptions<T>) {
-    this.#opts = options;
     this.name = options.name ?? options.path;
     this.#transform = options.transform ?? ((obj) => stripManagedFields(obj) as T);
     this.#log = (options.logger ?? silentLogger()).child({ informer: this.name });
-    this.#backoff = new Backoff(options.backoff?.initialMs ?? 800, options.backoff?.maxMs ?? 30_000);
     this.#store = new IndexedStore<T>(`informer ${this.name}`, this.#log);
     this.addIndex(NAMESPACE_INDEX, (obj) => [obj.metadata?.namespace ?? ""]);
+    this.#listWatch = new ListWatchLoop<T>(
+      options,
+      this.#transform,
+      {
+        replace: (listed, listVersion) => this.#replace(listed, listVersion),
+        upsert: (obj) => this.#upsert(obj),
+        remove: (obj) => this.#removeIfNotNewer(obj),
+      },
+      this.#log,
+    );
   }
 
   /** Starts list + watch in the background; a second call does nothing. */
   start(): void {
     if (this.#loop) return;
     this.#abort = new AbortController();
-    this.#loop = this.#run(this.#abort.signal);
+    this.#loop = this.#listWatch.run(this.#abort.signal);
   }
 
   /** Stops watching; the cache keeps its content, waiters of waitForSync get `false`. start() may follow. */
@@ -117,7 +109,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** The resourceVersion the next watch resumes from (of the last list, event or bookmark). */
   get resourceVersion(): string | undefined {
-    return this.#resourceVersion;
+    return this.#listWatch.resourceVersion;
   }
 
   /** Subscribes to cache changes; returns the unsubscribe function. Handler errors are logged, never thrown. */
@@ -164,89 +156,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.#store.get(objectKey(transformed)) ?? transformed;
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
-    let needList = true;
-    let nextRelistAt = Infinity;
-    let expiredStreak = 0;
-    while (!signal.aborted) {
-      try {
-        if (needList || Date.now() >= nextRelistAt) {
-          await this.#listAndReplace(signal);
-          needList = false;
-          const every = this.#opts.relistIntervalMs ?? 600_000;
-          nextRelistAt = every > 0 ? Date.now() + every * (1 + 0.1 * Math.random()) : Infinity;
-        }
-        const outcome = await this.#watchOnce(signal, nextRelistAt);
-        if (outcome === "expired") {
-          this.#log.info({ resourceVersion: this.#resourceVersion }, "watch resourceVersion expired; relisting");
-          needList = true;
-          // The first 410 relists at once, as client-go does; repeated ones back off.
-          if (++expiredStreak > 1) await sleep(this.#backoff.next(), signal);
-          continue;
-        }
-        expiredStreak = 0;
-        if (outcome === "short") await sleep(this.#backoff.next(), signal);
-        else this.#backoff.reset();
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof RuntimeError && err.code === RUNTIME_ERRORS.GONE) {
-          needList = true;
-          if (++expiredStreak > 1) await sleep(this.#backoff.next(), signal);
-          continue;
-        }
-        const delayMs = this.#backoff.next();
-        this.#log.warn({ err: messageOf(err), code: (err as RuntimeError).code, delayMs }, "list/watch failed; retrying");
-        await sleep(delayMs, signal);
-      }
-    }
-  }
-
-  /** Lists every page, then makes the cache equal to the result, emitting the differences. */
-  async #listAndReplace(signal: AbortSignal): Promise<void> {
-    const listed = new Map<string, T>();
-    let listVersion: string | undefined;
-    let cont: string | undefined;
-    let limit: number | undefined = this.#opts.pageSize ?? 500;
-    for (;;) {
-      let page: KubeList;
-      try {
-        page = await this.#opts.client.request<KubeList>({
-          path: this.#opts.path,
-          query: { limit, continue: cont, labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector },
-          signal,
-        });
-      } catch (err) {
-        // A continue token outlived etcd compaction: start over in one unpaged request (client-go does the same).
-        if (cont !== undefined && err instanceof RuntimeError && err.code === RUNTIME_ERRORS.GONE) {
-          this.#log.info("list continue token expired; listing without paging");
-          listed.clear();
-          cont = undefined;
-          limit = undefined;
-          continue;
-        }
-        throw err;
-      }
-      const { apiVersion, kind } = page as unknown as { apiVersion?: string; kind?: string };
-      const itemKind = kind?.endsWith("List") ? kind.slice(0, -4) : undefined;
-      for (const item of page.items ?? []) {
-        // List items carry no apiVersion/kind; add them so cached objects look like watched ones.
-        const full = item.kind ? item : { apiVersion, kind: itemKind, ...item };
-        const obj = this.#transform(full);
-        listed.set(objectKey(obj), obj);
-      }
-      listVersion = page.metadata?.resourceVersion;
-      cont = page.metadata?.continue || undefined;
-      if (!cont) break;
-    }
-    this.#replace(listed, listVersion);
-    this.#resourceVersion = listVersion;
-    if (!this.#synced) {
-      this.#synced = true;
-      for (const waiter of this.#syncWaiters.splice(0)) waiter(true);
-    }
-    this.#log.debug({ count: listed.size, resourceVersion: listVersion }, "listed");
-  }
-
+  /** Makes the cache equal to a complete list, emitting the differences; the first one completes sync. */
   #replace(listed: Map<string, T>, listVersion: string | undefined): void {
     for (const [key, old] of [...this.#store.entries()]) {
       if (listed.has(key)) continue;
@@ -256,59 +166,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.#emit("delete", old);
     }
     for (const obj of listed.values()) this.#upsert(obj);
-  }
-
-  async #watchOnce(signal: AbortSignal, relistAt: number): Promise<Outcome> {
-    const watch = new AbortController();
-    const stopWatch = () => watch.abort();
-    signal.addEventListener("abort", stopWatch, { once: true });
-    const relistTimer = relistAt === Infinity ? undefined : setTimeout(stopWatch, Math.max(0, relistAt - Date.now()));
-    relistTimer?.unref();
-    const timeoutSeconds = this.#opts.watchTimeoutSeconds ?? Math.round(300 * (1 + Math.random()));
-    const started = Date.now();
-    let events = 0;
-    let expired = false;
-    try {
-      await this.#opts.client.watch(
-        {
-          path: this.#opts.path,
-          query: {
-            resourceVersion: this.#resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds,
-            labelSelector: this.#opts.labelSelector,
-            fieldSelector: this.#opts.fieldSelector,
-          },
-          signal: watch.signal,
-        },
-        (event) => {
-          if (watch.signal.aborted) return;
-          const object = event.object;
-          if (event.type === "ERROR") {
-            const status = object as { code?: number };
-            if (status.code === 410) {
-              expired = true;
-              watch.abort();
-              return;
-            }
-            throw statusError(status.code ?? 0, JSON.stringify(object), `watch ${this.#opts.path}`);
-          }
-          this.#resourceVersion = object.metadata?.resourceVersion ?? this.#resourceVersion;
-          if (event.type === "BOOKMARK") return;
-          events++;
-          const obj = this.#transform(object);
-          if (event.type === "DELETED") this.#removeIfNotNewer(obj);
-          else this.#upsert(obj);
-        },
-      );
-    } finally {
-      clearTimeout(relistTimer);
-      signal.removeEventListener("abort", stopWatch);
+    if (!this.#synced) {
+      this.#synced = true;
+      for (const waiter of this.#syncWaiters.splice(0)) waiter(true);
     }
-    if (expired) return "expired";
-    // A server that ends watches instantly would otherwise be hammered in a tight loop.
-    if (!watch.signal.aborted && events === 0 && Date.now() - started < 1000) return "short";
-    return "ended";
   }
 
   #upsert(obj: T): void {

@@ -1,6 +1,8 @@
+import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import { Informer } from "../../../src/runtime/informer.js";
+import { createLogger } from "../../../src/observability/logger.js";
+import { Informer, type InformerOptions } from "../../../src/runtime/informer.js";
 import { KubeClient, collectionPath, type KubeObject } from "../../../src/runtime/kube-client.js";
 import { eventually } from "../../helpers/eventually.js";
 import { FaultProxy } from "../../helpers/fault-proxy.js";
@@ -20,8 +22,16 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  proxy.release();
   await Promise.all(informers.splice(0).map((i) => i.stop()));
 });
+
+/** A logger whose lines the test can read. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({ write: (chunk, _enc, cb) => cb(void lines.push(JSON.parse(String(chunk)) as Record<string, unknown>)) });
+  return { logger: createLogger({ level: "debug", destination }), lines };
+}
 
 afterAll(async () => {
   client?.close();
@@ -29,7 +39,7 @@ afterAll(async () => {
 });
 
 /** An informer on ConfigMaps labelled suite=<suite> in the test namespace, through the fault proxy. */
-function configMapInformer(suite: string, options: { pageSize?: number; relistIntervalMs?: number } = {}): Informer<ConfigMap> {
+function configMapInformer(suite: string, options: Partial<InformerOptions<ConfigMap>> = {}): Informer<ConfigMap> {
   const informer = new Informer<ConfigMap>({
     client,
     path: collectionPath({ group: "", version: "v1", plural: "configmaps", namespace: cluster.namespace }),
@@ -209,13 +219,52 @@ describe("Informer against the real API server", () => {
     expect(requests.some((r) => r.watch && r.injected === 410)).toBe(true);
   });
 
-  it("relists periodically and diffs against the cache", async () => {
-    await createConfigMap("relist", "kept");
-    const informer = configMapInformer("relist", { relistIntervalMs: 300 });
+  it("relists periodically and emits the add and delete of changes its watch never delivered", async () => {
+    await createConfigMap("relist-heal", "healed-kept");
+    await createConfigMap("relist-heal", "healed-doomed");
+    const informer = configMapInformer("relist-heal", { relistIntervalMs: 500 });
+    const seen: string[] = [];
+    informer.on("add", (cm) => seen.push(`add ${cm.metadata?.name}`));
+    informer.on("delete", (cm) => seen.push(`delete ${cm.metadata?.name}`));
     informer.start();
     await informer.waitForSync();
-    await eventually(() => requestsFor("relist").filter((r) => !r.watch).length >= 3);
-    expect(informer.list().map((cm) => cm.metadata?.name)).toEqual(["kept"]);
+    await eventually(() => proxy.openWatches() > 0);
+    seen.length = 0;
+
+    // Every watch (this one and those opened after each relist) delivers nothing from now on, so
+    // only a list can tell the informer about these two changes.
+    proxy.hold();
+    const listsBefore = requestsFor("relist-heal").filter((r) => !r.watch).length;
+    await createConfigMap("relist-heal", "healed-born");
+    await deleteConfigMap("healed-doomed");
+
+    await eventually(() => seen.length === 2);
+    expect(seen.sort()).toEqual(["add healed-born", "delete healed-doomed"]);
+    expect(informer.list().map((cm) => cm.metadata?.name).sort()).toEqual(["healed-born", "healed-kept"]);
+    expect(requestsFor("relist-heal").filter((r) => !r.watch).length).toBeGreaterThan(listsBefore);
+  });
+
+  it("drops a watch that stays silent past its idle timeout and resumes it from its resourceVersion", async () => {
+    const { logger, lines } = capturingLogger();
+    // No relist: only the idle timeout can end a silent watch within this test.
+    const informer = configMapInformer("idle", { watchIdleTimeoutMs: 500, relistIntervalMs: 0, logger });
+    informer.start();
+    await informer.waitForSync();
+    await eventually(() => proxy.openWatches() > 0);
+    const version = informer.resourceVersion;
+
+    // A connection that delivers nothing: the half-open failure the idle timeout exists for.
+    proxy.hold();
+    await createConfigMap("idle", "while-silent");
+    await eventually(() => requestsFor("idle").filter((r) => r.watch).length >= 2);
+    expect(lines.some((l) => l.msg === "list/watch failed; retrying" && l.code === "RUNTIME_ERR_WATCH_IDLE")).toBe(true);
+    expect(informer.get(cluster.namespace, "while-silent")).toBeUndefined();
+
+    proxy.release();
+    await eventually(() => informer.get(cluster.namespace, "while-silent") !== undefined);
+    const requests = requestsFor("idle");
+    expect(requests.filter((r) => !r.watch)).toHaveLength(1); // resumed, not relisted
+    expect(requests.filter((r) => r.watch)[1]?.query.get("resourceVersion")).toBe(version);
   });
 
   it("applies its own writes at once and never regresses them with older watch events", async () => {
