@@ -9,7 +9,7 @@ import { type ReconcileContext, type ReconcileRequest, type ReconcileResult, Ter
 
 type Behaviour = (req: ReconcileRequest, ctx: ReconcileContext, call: number) => Promise<ReconcileResult | void> | ReconcileResult | void;
 
-function setup(behaviour: Behaviour, options: { workers?: number } = {}) {
+function setup(behaviour: Behaviour, options: { workers?: number; gracefulShutdownMs?: number } = {}) {
   const clock = new FakeClock();
   const registry = new Registry();
   const lines: Record<string, unknown>[] = [];
@@ -34,7 +34,7 @@ function setup(behaviour: Behaviour, options: { workers?: number } = {}) {
     },
   });
   const abort = new AbortController();
-  const running = controller.start(abort.signal);
+  const running = controller.start(abort.signal, { gracefulShutdownMs: options.gracefulShutdownMs });
   const metric = async (name: string, labels: Record<string, string> = {}) =>
     (await registry.getSingleMetric(name)!.get()).values.find(
       (v) => v.labels.controller === "things" && !("le" in v.labels) && Object.entries(labels).every(([k, val]) => v.labels[k] === val),
@@ -151,25 +151,57 @@ describe("Controller concurrency and shutdown", () => {
     expect(maxActive).toBe(2);
   });
 
-  it("on stop aborts the in-flight reconcile's signal, waits for it, and drops queued work", async () => {
+  it("on stop drains: the in-flight reconcile finishes with a live signal, queued and new keys are dropped", async () => {
     const gate = deferred();
-    let sawAbort = false;
-    const { controller, calls, abort, running } = setup(async (_r, ctx) => {
-      await gate.promise;
-      sawAbort = ctx.signal.aborted;
-    });
+    let abortedAtEnd: boolean | undefined;
+    const { clock, controller, calls, abort, running } = setup(
+      async (_r, ctx) => {
+        await gate.promise;
+        abortedAtEnd = ctx.signal.aborted;
+      },
+      { gracefulShutdownMs: 10_000 },
+    );
     controller.enqueue({ namespace: "ns", name: "a" });
     controller.enqueue({ namespace: "ns", name: "b" });
     await vi.waitFor(() => expect(calls).toEqual(["ns/a"]));
     abort.abort();
+    // Events arriving while draining: for the running key (dirty) and for a new one.
+    controller.enqueue({ namespace: "ns", name: "a" });
+    controller.enqueue({ namespace: "ns", name: "c" });
     let stopped = false;
     void running.then(() => (stopped = true));
+    clock.advance(9_999);
     await new Promise((r) => setImmediate(r));
     expect(stopped).toBe(false);
     gate.resolve();
     await running;
-    expect(sawAbort).toBe(true);
+    expect(abortedAtEnd).toBe(false);
     expect(calls).toEqual(["ns/a"]);
     await expect(controller.start(new AbortController().signal)).rejects.toThrow(/started twice/);
+  });
+
+  it("after the graceful shutdown period aborts the remaining reconciles' signals and stops waiting for them", async () => {
+    let signal: AbortSignal | undefined;
+    const { clock, controller, calls, abort, running, lines } = setup(
+      async (_r, ctx) => {
+        signal = ctx.signal;
+        await new Promise(() => {}); // a reconcile that never returns
+      },
+      { gracefulShutdownMs: 1_000 },
+    );
+    controller.enqueue({ namespace: "ns", name: "stuck" });
+    await vi.waitFor(() => expect(calls).toEqual(["ns/stuck"]));
+    abort.abort();
+    let stopped = false;
+    void running.then(() => (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    expect(signal?.aborted).toBe(false);
+    clock.advance(1);
+    await running;
+    expect(signal?.aborted).toBe(true);
+    expect(lines.some((l) => l.msg === "reconciles still running after the graceful shutdown period; aborting their signals" && l.gracefulShutdownMs === 1_000)).toBe(true);
   });
 });

@@ -9,7 +9,8 @@ import type { ControllerMetrics, RuntimeMetrics } from "./metrics.js";
 import { objectKey, splitKey } from "./object.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { type Reconciler, type ReconcileRequest, isPanic, isTerminalError } from "./reconciler.js";
-import { type Clock, systemClock } from "./timing.js";
+import type { RunnableContext } from "./manager.js";
+import { type Clock, sleep, systemClock } from "./timing.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface ControllerOptions {
@@ -100,33 +101,57 @@ export class Controller {
   }
 
   /**
-   * Waits for every watched informer to sync, then reconciles with N workers until `signal`
-   * aborts. On abort, queued items are dropped and in-flight reconciles (whose context signal is
-   * aborted too) are awaited. Resolves when the last worker has stopped.
+   * Waits for every watched informer to sync, then reconciles with N workers until `signal` aborts.
+   * Then it drains: reconciles already running finish (their context signal stays live, so a write
+   * half done is not cut off), for at most `context.gracefulShutdownMs` (the manager passes the
+   * runtime config's; 30 s when started on its own). Keys queued but not started are dropped:
+   * reconciling is level-based, so whichever replica leads next reconciles every object anyway.
+   * When the grace period runs out, the context signals of the remaining reconciles abort and
+   * start() resolves without waiting for them further.
    */
-  async start(signal: AbortSignal): Promise<void> {
+  async start(signal: AbortSignal, context: Partial<RunnableContext> = {}): Promise<void> {
     if (this.#started) throw new RuntimeError(RUNTIME_ERRORS.CONFIG, `controller ${this.name} was started twice`);
     this.#started = true;
-    const stop = () => this.queue.shutDown();
+    const graceMs = context.gracefulShutdownMs ?? 30_000;
+    const reconciles = new AbortController();
+    let drained: Promise<void> | undefined;
+    let onStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+    const stop = () => {
+      drained ??= this.queue.shutDownWithDrain();
+      onStopped();
+    };
     signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
     try {
       for (const informer of this.#sources) {
         if (!(await informer.waitForSync(signal))) return;
       }
       this.#log.info({ workers: this.#workers }, "starting workers");
-      await Promise.all(Array.from({ length: this.#workers }, () => this.#work(signal)));
-      this.#log.info("all workers stopped");
+      const workers = Promise.all(Array.from({ length: this.#workers }, () => this.#work(signal, reconciles.signal)));
+      await Promise.race([workers, stopped]);
+      const grace = new AbortController();
+      const finished = await Promise.race([Promise.all([workers, drained]).then(() => true), sleep(graceMs, grace.signal, this.#clock).then(() => false)]);
+      grace.abort();
+      if (finished) this.#log.info("all workers stopped");
+      else this.#log.error({ gracefulShutdownMs: graceMs }, "reconciles still running after the graceful shutdown period; aborting their signals");
     } finally {
       signal.removeEventListener("abort", stop);
+      reconciles.abort();
       this.queue.shutDown();
     }
   }
 
-  async #work(signal: AbortSignal): Promise<void> {
+  async #work(stopping: AbortSignal, reconcileSignal: AbortSignal): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      // While draining, the queue still hands out what was waiting; only reconciles already running count.
+      if (stopping.aborted) {
+        this.queue.done(key);
+        continue;
+      }
       this.#metrics?.activeWorkers(1);
       try {
-        await this.#reconcileOne(key, signal);
+        await this.#reconcileOne(key, reconcileSignal);
       } finally {
         this.#metrics?.activeWorkers(-1);
         this.queue.done(key);

@@ -11,7 +11,7 @@ export { EventLoopMonitor, type HealthCheck, type HealthReport, registerHealthRo
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { KubeClient, type KubeClientOptions, type KubeList, type KubeObject, type WatchEvent, collectionPath, isConflict, isNotFound } from "./kube-client.js";
 export { LeaderElector, type LeaderCallbacks, type LeaderElectionOptions, defaultIdentity } from "./leader-election.js";
-export { Manager, type ManagerOptions, type Runnable } from "./manager.js";
+export { Manager, type ManagerOptions, type Runnable, type RunnableContext } from "./manager.js";
 export { RuntimeMetrics } from "./metrics.js";
 export { isProvablyNewer, objectKey, splitKey, stripManagedFields, supersedes } from "./object.js";
 export { type ReconcileContext, type ReconcileRequest, type ReconcileResult, type Reconciler, TerminalError, isTerminalError } from "./reconciler.js";

@@ -8,11 +8,17 @@ import { type LeaderElectionOptions, LeaderElector } from "./leader-election.js"
 import type { RuntimeMetrics } from "./metrics.js";
 import { sleep } from "./timing.js";
 
+/** What the manager tells a runnable when starting it. */
+export interface RunnableContext {
+  /** How long the manager waits for the runnable after `signal` aborts (the runtime config's gracefulShutdownMs). */
+  gracefulShutdownMs: number;
+}
+
 /** Anything the manager starts and stops: controllers, periodic jobs, servers. */
 export interface Runnable {
   readonly name: string;
   /** Runs until `signal` aborts; rejecting before that is fatal for the whole manager. */
-  start(signal: AbortSignal): Promise<void>;
+  start(signal: AbortSignal, context?: RunnableContext): Promise<void>;
   /** Run only on the elected leader. Defaults to true (controllers); servers set false. */
   readonly needLeaderElection?: boolean;
 }
@@ -127,7 +133,7 @@ export class Manager {
   }
 
   #run(runnable: Runnable, signal: AbortSignal, fail: (err: RuntimeError) => void): Promise<void> {
-    return runnable.start(signal).then(
+    return runnable.start(signal, { gracefulShutdownMs: this.#gracefulMs }).then(
       () => {
         if (!signal.aborted) this.#log.info({ runnable: runnable.name }, "runnable finished early");
       },

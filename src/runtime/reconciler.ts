@@ -18,7 +18,10 @@ export interface ReconcileResult {
 }
 
 export interface ReconcileContext {
-  /** Aborts when the controller stops (shutdown, or leadership lost): stop early, write nothing more. */
+  /**
+   * Aborts when the controller's graceful shutdown period is over (after a shutdown or lost
+   * leadership, a running reconcile may finish first): then stop early and write nothing more.
+   */
   signal: AbortSignal;
   /** Bound to controller, namespace, name and a reconcileId. */
   logger: Logger;

@@ -77,6 +77,44 @@ describe("Manager against the real API server", () => {
     await eventually(() => reconciled.includes("replica-b:first") && reconciled.includes("replica-b:second"));
   });
 
+  it("passes its graceful shutdown period to runnables: a controller drains for that long, then aborts", async () => {
+    const manager = new Manager({ gracefulShutdownMs: 300 });
+    const contexts: unknown[] = [];
+    manager.add({
+      name: "server",
+      needLeaderElection: false,
+      start: async (signal, context) => {
+        contexts.push(context);
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      },
+    });
+    let reconcileSignal: AbortSignal | undefined;
+    let abortedAfterMs: number | undefined;
+    let stoppedAt = 0;
+    const controller = new Controller({
+      name: "stuck",
+      reconciler: {
+        reconcile: async (_req, ctx) => {
+          reconcileSignal = ctx.signal;
+          ctx.signal.addEventListener("abort", () => (abortedAfterMs = Date.now() - stoppedAt));
+          await new Promise(() => {}); // ignores its signal and never returns
+        },
+      },
+    });
+    controller.enqueue({ namespace: "ns", name: "a" });
+    manager.add(controller);
+    const abort = new AbortController();
+    const running = manager.start(abort.signal);
+    await eventually(() => reconcileSignal !== undefined);
+    stoppedAt = Date.now();
+    abort.abort();
+    await running; // the manager stops waiting after 300 ms too, at about the same moment
+    expect(contexts).toEqual([{ gracefulShutdownMs: 300 }]);
+    // Not cut off at stop: the reconcile's signal aborts only once the 300 ms are over.
+    await eventually(() => abortedAfterMs !== undefined);
+    expect(abortedAfterMs).toBeGreaterThanOrEqual(290);
+  });
+
   it("stops everything and rejects when a runnable fails", async () => {
     const manager = new Manager();
     let stoppedCleanly = false;
