@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resolveBinaries } from "./assets.js";
 import { LocalControlPlane } from "./control-plane.js";
@@ -27,13 +27,21 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
   const env = options.env ?? process.env;
   const crdDir = options.crdDir ?? resolve(options.repoRoot, "crds");
   if (env.USE_EXISTING_CLUSTER === "true") {
+    // The cluster is read from the one file the tests will load (they get kubeconfigPath), and from
+    // `env` rather than process.env. client-node's loadFromDefault() would do neither, and its last
+    // resort (http://localhost:8080) would turn a missing kubeconfig into a confusing connection error.
+    const kubeconfigPath = env.KUBECONFIG?.split(delimiter)[0] || join(homedir(), ".kube", "config");
+    const fix = "set KUBECONFIG to a kubeconfig file for the cluster, or unset USE_EXISTING_CLUSTER to start a local control plane";
     const kc = new KubeConfig();
-    kc.loadFromDefault();
+    try {
+      kc.loadFromFile(kubeconfigPath);
+    } catch (cause) {
+      throw new EnvtestError("ENVTEST_NO_KUBECONFIG", `USE_EXISTING_CLUSTER=true but ${kubeconfigPath} cannot be read: ${(cause as Error).message}`, fix, cause);
+    }
     if (!kc.getCurrentCluster()) {
-      throw new EnvtestError("ENVTEST_NO_KUBECONFIG", "USE_EXISTING_CLUSTER=true but no cluster is configured", "set KUBECONFIG to a kubeconfig file for the cluster");
+      throw new EnvtestError("ENVTEST_NO_KUBECONFIG", `USE_EXISTING_CLUSTER=true but ${kubeconfigPath} names no current cluster`, fix);
     }
     await installCrds(kc, crdDir);
-    const kubeconfigPath = env.KUBECONFIG?.split(":")[0] || join(homedir(), ".kube", "config");
     return { kubeconfigPath, stop: async () => {} };
   }
   const binaries = await resolveBinaries(options.repoRoot, env);
