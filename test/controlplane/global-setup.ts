@@ -21,10 +21,14 @@ export async function setup(project: TestProject): Promise<void> {
   try {
     environment = await startEnvironment({ repoRoot });
   } catch (err) {
-    // A person reads this, not a stack trace: what failed and how to fix it.
+    // A person reads this, not a stack trace: what failed and how to fix it. vitest prints a
+    // globalSetup error as its name, message and the frames parsed from `stack`; a stack holding
+    // only the message leaves no frames, so the fix is the last thing on screen. Anything that is
+    // not an EnvtestError is a bug in the harness, and keeps its stack.
     if (err instanceof EnvtestError) {
-      process.stderr.write(`\nthe test control plane did not start (${err.code}):\n${err.message}\n\n`);
-      throw new Error(`test control plane: ${err.code}`);
+      const failure = new Error(`the test control plane did not start (${err.code}):\n${err.message}`);
+      failure.stack = failure.message;
+      throw failure;
     }
     throw err;
   }
