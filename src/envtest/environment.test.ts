@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -30,10 +30,12 @@ const CRD = {
 };
 
 let server: Server | undefined;
+const dirs: string[] = [];
 
 afterEach(async () => {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   server = undefined;
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 /** Stands in for the existing cluster's API server, answering only the CRD calls installCrds makes. */
@@ -50,6 +52,7 @@ async function existingCluster(): Promise<{ url: string; requests: string[] }> {
 
 async function tempDirs(): Promise<{ dir: string; crdDir: string }> {
   const dir = await mkdtemp(join(tmpdir(), "dao-existing-"));
+  dirs.push(dir);
   const crdDir = join(dir, "crds");
   await mkdir(crdDir);
   await writeFile(join(crdDir, "widgets.yaml"), stringify(CRD));
