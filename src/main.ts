@@ -55,7 +55,7 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const registry = createRegistry();
   const kc = deps.kubeConfig ?? loadKubeConfig(config);
-  const client = new KubeClient(kc);
+  const client = new KubeClient(kc, { requestTimeoutMs: config.runtime.requestTimeoutMs });
   const runtimeMetrics = new RuntimeMetrics(registry);
   const le = config.leaderElection;
   const manager = new Manager({

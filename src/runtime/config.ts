@@ -24,6 +24,7 @@ export const RuntimeConfigSchema = z.object({
     })
     .prefault({})
     .describe("List/watch caches."),
+  requestTimeoutMs: z.number().int().min(1000).default(30_000).describe("Limit of one Kubernetes API request (watches excepted), so a half-open connection cannot stall the operator. Defaults to 30 s."),
   gracefulShutdownMs: z.number().int().min(0).default(30_000).describe("How long stopping waits for running reconciles. Defaults to 30 s."),
   eventLoopLagThresholdMs: z.number().int().min(100).default(5_000).describe("/healthz fails when event-loop lag reaches this. Defaults to 5 s."),
 });
