@@ -121,7 +121,13 @@ async function run(ctx: ScimContext, op: BulkOp, data: unknown): Promise<Json> {
     };
   } catch (err) {
     if (err instanceof ScimError && err.status < 500) return errorResult(op, err);
-    throw err;
+    // A failure of ours (the API server unavailable, a bug) fails this operation only: rethrown, it
+    // would turn the whole response into a 5xx and hide the operations that already succeeded, which
+    // the IdP would then repeat. The body says nothing about internals (no detail on 5xx); the log does.
+    const failure = err instanceof ScimError ? err : new ScimError("SCIM_ERR_INTERNAL", "a bulk operation failed unexpectedly", { cause: err });
+    const cause = failure.cause instanceof Error ? failure.cause : undefined;
+    ctx.logger.warn({ code: failure.code, cause: cause?.message, ...(failure === err ? {} : { stack: cause?.stack }), method: op.method, bulkId: op.bulkId }, "SCIM bulk operation failed");
+    return errorResult(op, failure);
   }
 }
 

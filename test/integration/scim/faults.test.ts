@@ -10,6 +10,8 @@ let proxy: FaultProxy;
 let replica: ScimReplica;
 let idp: ScimClient;
 const TOKEN = "faults-token-6d1e";
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 beforeAll(async () => {
   cluster = await testCluster("scim-faults");
@@ -52,6 +54,28 @@ describe("API server failures", () => {
     expect(res.status).toBe(503);
     const retry = await idp("POST", "/Users", { schemas: [USER_SCHEMA], userName: "noclaim@example.com", active: true });
     expect(retry.status).toBe(201);
+  });
+
+  it("fails only the Bulk operation whose write failed, keeps the results of the others, and counts it for failOnErrors", async () => {
+    const existing = (await idp("POST", "/Users", { schemas: [USER_SCHEMA], userName: "bulk-target@example.com", active: true })).body.id as string;
+    const statusWriteOf = (id: string) => (r: { method: string; path: string }) => r.method === "PATCH" && r.path.endsWith(`/${id}/status`);
+    const retitle = { method: "PATCH", path: `/Users/${existing}`, data: { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "x" }] } };
+    const create = (n: string) => ({ method: "POST", path: "/Users", bulkId: n, data: { schemas: [USER_SCHEMA], userName: `${n}@example.com` } });
+    const ERROR = { schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503" };
+
+    proxy.failNext(500, statusWriteOf(existing));
+    const res = await idp("POST", "/Bulk", { schemas: [BULK], Operations: [create("bulk-before"), retitle, create("bulk-after")] });
+    expect(res.status).toBe(200);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(["201", "503", "201"]);
+    expect(res.body.Operations[1]).toEqual({ method: "PATCH", status: "503", response: ERROR });
+    for (const o of [res.body.Operations[0], res.body.Operations[2]]) expect(await storedUser(cluster, o.location.split("/").pop())).toBeDefined();
+    expect((await storedUser(cluster, existing))?.status.scim.title).toBeUndefined();
+    expect(replica.logs.some((l) => l.includes("SCIM bulk operation failed") && l.includes("SCIM_ERR_UNAVAILABLE"))).toBe(true);
+
+    proxy.failNext(500, statusWriteOf(existing));
+    const stopped = await idp("POST", "/Bulk", { schemas: [BULK], failOnErrors: 1, Operations: [create("bulk-first"), retitle, create("bulk-never")] });
+    expect(stopped.body.Operations.map((o: { status: string }) => o.status)).toEqual(["201", "503"]);
+    expect((await idp("GET", "/Users?filter=userName%20eq%20%22bulk-never@example.com%22")).body.totalResults).toBe(0);
   });
 
   it("answers 503, never 500, while the API server is down, and serves cached reads", async () => {
