@@ -87,6 +87,7 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
     namespace: config.watchNamespace,
     config: config.controllers,
     relistIntervalMs: config.runtime.informer.relistIntervalMs,
+    pageSize: config.runtime.informer.pageSize,
   });
   // The receiver reads the controllers' caches: one copy of every user, group and tenant per process.
   const store = createKubeScimStore({

@@ -37,6 +37,8 @@ export interface SetupOptions {
   config?: Partial<ControllersConfig> | ControllersConfig;
   /** Relist period of the informers (tests shorten it). */
   relistIntervalMs?: number;
+  /** Objects per list page of the informers. */
+  pageSize?: number;
 }
 
 export interface SetupResult {
@@ -55,7 +57,7 @@ export function setupControllers(options: SetupOptions): SetupResult {
   const config = ControllersConfigSchema.parse(options.config ?? {});
   const logger = (options.logger ?? silentLogger()).child({ component: "controllers" });
   const clock = options.clock ?? systemClock;
-  const informers = createInformers(options.kubeClient, { namespace: options.namespace, logger, relistIntervalMs: options.relistIntervalMs });
+  const informers = createInformers(options.kubeClient, { namespace: options.namespace, logger, relistIntervalMs: options.relistIntervalMs, pageSize: options.pageSize });
   for (const informer of Object.values(informers) as Informer<never>[]) options.manager.addInformer(informer);
   const metricsRegistry = options.metricsRegistry ?? createRegistry({ defaultMetrics: false });
   const metrics = new ControllerMetrics(metricsRegistry);

@@ -43,9 +43,9 @@ export const tenantKeyOf = (obj: { metadata: { namespace?: string }; spec: { ten
   tenantKey(obj.metadata.namespace, obj.spec.tenantRef.name);
 
 /** Builds the five informers the controllers share, with the indexes they look things up by. */
-export function createInformers(client: KubeClient, options: { namespace?: string; logger?: Logger; relistIntervalMs?: number }): ControllerInformers {
+export function createInformers(client: KubeClient, options: { namespace?: string; logger?: Logger; relistIntervalMs?: number; pageSize?: number }): ControllerInformers {
   const ns = options.namespace;
-  const common = { client, logger: options.logger, relistIntervalMs: options.relistIntervalMs };
+  const common = { client, logger: options.logger, relistIntervalMs: options.relistIntervalMs, pageSize: options.pageSize };
   const crd = <T extends KubeObject>(kind: Kind, transform?: (obj: KubeObject) => T) =>
     new Informer<T>({ ...common, name: PLURALS[kind], path: collectionPath({ group: GROUP, version: VERSION, plural: PLURALS[kind], namespace: ns }), transform });
   const informers: ControllerInformers = {
