@@ -18,7 +18,7 @@ export const DEMO_GROUPS = [
   { displayName: "Release Engineering", externalId: "00g1release0eng" },
 ];
 
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: { id?: string; detail?: string } }>;
+type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: { id?: string; detail?: string; Resources?: { id?: string }[] } }>;
 
 /** A SCIM client for one tenant's base URL, with the bearer token; answers are parsed JSON. */
 export function scimClient(baseUrl: string, token: string): Call {
@@ -40,34 +40,42 @@ const expectStatus = async (what: string, pending: ReturnType<Call>, ok: number[
 };
 
 /**
- * Okta's provisioning sequence for a new app assignment: look the user up by filter, create it (with
- * Okta's password placeholder), push each group, then add members with PATCH.
+ * Okta's provisioning sequence for a new app assignment: look the user up by filter and create it
+ * (with Okta's password placeholder) only when it is not there yet, as Okta does, so a second run
+ * against the same cluster links instead of failing; then push each group (again only if it is
+ * missing) and add members with PATCH.
  */
 export async function pushOktaSequence(scim: Call): Promise<{ users: number; groups: number }> {
   const ids = new Map<string, string>();
   for (const p of DEMO_PEOPLE) {
-    await expectStatus(`looking up ${p.userName}`, scim("GET", `/Users?filter=${encodeURIComponent(`userName eq "${p.userName}"`)}&startIndex=1&count=100`), [200]);
-    const created = await expectStatus(
-      `creating ${p.userName}`,
-      scim("POST", "/Users", {
-        schemas: [USER_SCHEMA],
-        userName: p.userName,
-        name: { givenName: p.givenName, familyName: p.familyName },
-        emails: [{ primary: true, value: p.userName, type: "work" }],
-        displayName: `${p.givenName} ${p.familyName}`,
-        active: true,
-        password: "placeholder-okta-never-stored",
-      }),
-      [201],
-    );
-    ids.set(p.userName, created.body.id ?? "");
+    const found = await expectStatus(`looking up ${p.userName}`, scim("GET", `/Users?filter=${encodeURIComponent(`userName eq "${p.userName}"`)}&startIndex=1&count=100`), [200]);
+    const existing = found.body.Resources?.[0]?.id;
+    const created = existing
+      ? undefined
+      : await expectStatus(
+          `creating ${p.userName}`,
+          scim("POST", "/Users", {
+            schemas: [USER_SCHEMA],
+            userName: p.userName,
+            name: { givenName: p.givenName, familyName: p.familyName },
+            emails: [{ primary: true, value: p.userName, type: "work" }],
+            displayName: `${p.givenName} ${p.familyName}`,
+            active: true,
+            password: "placeholder-okta-never-stored",
+          }),
+          [201],
+        );
+    ids.set(p.userName, existing ?? created?.body.id ?? "");
   }
   for (const g of DEMO_GROUPS) {
-    const group = await expectStatus(`pushing group ${g.displayName}`, scim("POST", "/Groups", { schemas: [GROUP_SCHEMA], ...g, members: [] }), [201]);
+    const found = await expectStatus(`looking up group ${g.displayName}`, scim("GET", `/Groups?filter=${encodeURIComponent(`displayName eq "${g.displayName}"`)}&excludedAttributes=members`), [200]);
+    const id =
+      found.body.Resources?.[0]?.id ??
+      (await expectStatus(`pushing group ${g.displayName}`, scim("POST", "/Groups", { schemas: [GROUP_SCHEMA], ...g, members: [] }), [201])).body.id;
     const members = DEMO_PEOPLE.filter((p) => p.groups.includes(g.displayName)).map((p) => ({ value: ids.get(p.userName) }));
     await expectStatus(
       `adding members to ${g.displayName}`,
-      scim("PATCH", `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: members }] }),
+      scim("PATCH", `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: members }] }),
       [200, 204],
     );
   }

@@ -5,6 +5,7 @@ import { isAbsolute, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
+import { pushOktaSequence, scimClient } from "../../src/demo/provision.js";
 
 const repoRoot = inject("repoRoot");
 
@@ -47,6 +48,10 @@ describe("npm run demo", () => {
       const listed = (await (await scim(`/Users?filter=${encodeURIComponent('userName eq "grace.hopper@acme.example"')}`)).json()) as { totalResults: number };
       expect(listed.totalResults).toBe(1);
       expect((await scim("/Users", "wrong-token")).status).toBe(401);
+      // Pushed again (a demo run against a cluster that has it already), the sequence links what
+      // exists, as Okta does, instead of failing on 409s.
+      await expect(pushOktaSequence(scimClient(connection.scimBaseUrl ?? "", connection.scimToken ?? ""))).resolves.toEqual({ users: 3, groups: 4 });
+      expect(((await (await scim("/Users")).json()) as { totalResults: number }).totalResults).toBe(3);
 
       const kc = new KubeConfig();
       kc.loadFromFile(connection.kubeconfig ?? "");
