@@ -80,6 +80,8 @@ export function digicertOnePlane(ctx: SimContext): PlaneModule {
       const singular = o.errorDialect === "error" || (o.errorDialect === "alternate" && errorFlip++ % 2 === 1);
       return reply.code(status).headers(headers).send(singular ? { error: { code, message } } : { errors: [{ code, message }] });
     },
+    // [I] DigiCert ONE publishes no code for a 429; this one is invented. The providers act on the
+    // status and Retry-After only, so nothing depends on it.
     sendRateLimited: (reply, fault) =>
       plane.sendError(reply, 429, "rate_limit_exceeded", "Too many requests", retryAfterHeader(fault?.retryAfter ?? "1", ctx.now())),
     reset,
