@@ -2,7 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { OperatorConfig } from "./config.js";
-import { messageOf } from "./errors.js";
+import { OperatorError, messageOf } from "./errors.js";
 import { type Logger, createLogger } from "./observability/logger.js";
 import { createRegistry } from "./observability/metrics.js";
 import { setupControllers } from "./controllers/setup.js";
@@ -120,7 +120,7 @@ export async function startOperator(config: Readonly<OperatorConfig>, deps: Oper
   try {
     const metricsUrl = await metricsServer.listen(splitAddress(config.metricsAddress));
     await store.start();
-    if (!store.ready()) throw new Error("the operator stopped before its caches synced");
+    if (!store.ready()) throw new OperatorError("OPERATOR_ERR_NOT_SYNCED", "the operator stopped before its caches synced");
     const scimUrl = await scimServer.listen(splitAddress(config.scimAddress));
     logger.info({ metricsUrl, scimUrl, leaderElection: le.enabled, identity: manager.identity }, "operator started");
     return { manager, registry, metricsUrl, scimUrl, done, stop };
