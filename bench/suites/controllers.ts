@@ -20,7 +20,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { BenchResult } from "../run.js";
-import { API_VERSION } from "../../src/api/v1alpha1/index.js";
+import { API_VERSION, DEPROVISION_FINALIZER } from "../../src/api/v1alpha1/index.js";
 import { setupControllers } from "../../src/controllers/index.js";
 import { startEnvironment } from "../../src/envtest/environment.js";
 import { createRegistry } from "../../src/observability/metrics.js";
@@ -121,7 +121,12 @@ async function seed(client: KubeClient, simUrl: string, apiKey: string, ns: stri
     spec: { tenantRef: { name: "acme" }, group: { displayName: "Everyone" }, grants: [{ service: "certcentral", role: "Standard User" }] },
   });
   await pool(users, 32, async (i) => {
-    await post(at("digicertusers"), { apiVersion: API_VERSION, kind: "DigiCertUser", metadata: { name: userId(i), labels: { "scim.digicert-access.io/tenant": "acme" } }, spec: { tenantRef: { name: "acme" } } });
+    await post(at("digicertusers"), {
+      apiVersion: API_VERSION,
+      kind: "DigiCertUser",
+      metadata: { name: userId(i), labels: { "scim.digicert-access.io/tenant": "acme" }, finalizers: [DEPROVISION_FINALIZER] },
+      spec: { tenantRef: { name: "acme" } },
+    });
     await scim("digicertusers", "DigiCertUser", userId(i), scimOf(i));
   });
 }

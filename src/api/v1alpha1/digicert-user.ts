@@ -17,6 +17,13 @@ const multiValued = <T extends z.ZodRawShape>(shape: T, max = 20) =>
     )
     .max(max);
 
+/**
+ * The finalizer that makes deleting a DigiCertUser deprovision it in DigiCert first. The SCIM
+ * receiver creates every user with it, so no user can be deleted before the controller has seen it
+ * (and it saves the controller one write per user); the controller adds it to users made otherwise.
+ */
+export const DEPROVISION_FINALIZER = "digicert-access.io/deprovision";
+
 /** What the IdP said about the user: RFC 7643 core User plus the enterprise extension. */
 export const ScimUserStateSchema = z.object({
   userName: str(512),

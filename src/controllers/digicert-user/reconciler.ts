@@ -38,6 +38,11 @@ export class DigiCertUserReconciler implements Reconciler {
     // Between the receiver's create and its status write there is nothing to act on yet.
     if (!user.status?.scim && !deleting) return {};
     if (deleting && !finalizers.includes(DEPROVISION_FINALIZER)) return {};
+    if (deleting && !user.status?.scim) {
+      // Deleted before the receiver wrote what the IdP said: never reconciled, so nothing to take back.
+      await writes.setFinalizers("DigiCertUser", user, finalizers.filter((f) => f !== DEPROVISION_FINALIZER));
+      return {};
+    }
 
     const now = this.ctx.now();
     const tenant = informers.tenants.get(namespace, user.spec.tenantRef.name);

@@ -11,8 +11,7 @@ const MERGE_PATCH = "application/merge-patch+json";
 
 /** Component name on Events, as `kubectl describe` shows it. */
 export const EVENT_SOURCE = "digicert-access-operator";
-/** The finalizer that makes deleting a DigiCertUser deprovision it in DigiCert first. */
-export const DEPROVISION_FINALIZER = "digicert-access.io/deprovision";
+export { DEPROVISION_FINALIZER } from "../../api/v1alpha1/index.js";
 
 export interface EventInput {
   type: "Normal" | "Warning";

@@ -1,4 +1,4 @@
-import { API_VERSION } from "../../api/v1alpha1/index.js";
+import { API_VERSION, DEPROVISION_FINALIZER } from "../../api/v1alpha1/index.js";
 import { APPLY_PATCH, customPath, isStatus, type KubeObject, type KubeRequester } from "./kube-api.js";
 import { TENANT_LABEL } from "./claims.js";
 
@@ -23,7 +23,9 @@ export class ObjectWriter {
       body: {
         apiVersion: API_VERSION,
         kind,
-        metadata: { name, namespace, labels: { [TENANT_LABEL]: tenant } },
+        // A user is born with the controller's deprovision finalizer: deleted before the controller
+        // saw it, it still passes through deprovisioning (which then has nothing to take back).
+        metadata: { name, namespace, labels: { [TENANT_LABEL]: tenant }, ...(kind === "DigiCertUser" ? { finalizers: [DEPROVISION_FINALIZER] } : {}) },
         spec: { tenantRef: { name: tenant } },
       },
     });

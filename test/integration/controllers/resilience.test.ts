@@ -77,6 +77,21 @@ describe("drift, outages and deletion", () => {
     expect((await t.k.events()).filter((e) => e.involvedObject.name === "u-dana").map((e) => e.reason)).toEqual(expect.arrayContaining(["Disabled", "Deleted"]));
   });
 
+  it("lets a user go that was deleted before the receiver wrote its status, with no DigiCert call", async () => {
+    await t.k.tenant("acme", tenantSpec(t.s));
+    await eventually(async () => expect(condition(await t.k.getTenant("acme"), "CredentialsValid")?.status).toBe("True"));
+    // As the receiver creates users: born with the finalizer; here the status write never came.
+    await t.op.client.request({
+      method: "POST",
+      path: `/apis/digicert-access.io/v1alpha1/namespaces/${t.op.ns}/digicertusers`,
+      body: { apiVersion: "digicert-access.io/v1alpha1", kind: "DigiCertUser", metadata: { name: "u-half", finalizers: ["digicert-access.io/deprovision"] }, spec: { tenantRef: { name: "acme" } } },
+    });
+    const seq = sinceNow();
+    await t.k.deleteUser("u-half");
+    await eventually(async () => expect(await t.k.getUser("u-half").catch((e: { statusCode?: number }) => e.statusCode)).toBe(404));
+    expect(t.s.sim.calls.calls({ since: seq }).filter((c) => c.plane !== "admin")).toEqual([]);
+  });
+
   it("does not deprovision a deleted user whose userName the IdP has already re-created under a new id", async () => {
     await provisionDana();
     await t.k.user("u-dana-2", "acme", { userName: "Dana@example.com", groups: [{ value: "g-ops" }] });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testCluster, type TestCluster } from "../../helpers/kube.js";
-import { GROUP_SCHEMA, USER_SCHEMA, createTenant, scimClient, startReplica, type ScimClient, type ScimReplica } from "../../helpers/scim.js";
+import { GROUP_SCHEMA, USER_SCHEMA, createTenant, scimClient, startReplica, storedUser, type ScimClient, type ScimReplica } from "../../helpers/scim.js";
 
 // Unfiltered list pages reuse renderings by position in the tenant's list (RenderCache.listSlots):
 // every change that alters what a page shows must show up on the next read of the same page.
@@ -31,6 +31,8 @@ describe("repeated list pages", () => {
       expect(res.status).toBe(201);
       ids.push(res.body.id as string);
     }
+    // Users are born with the controller's deprovision finalizer; groups have none.
+    expect((await storedUser(cluster, ids[0]!))?.metadata.finalizers).toEqual(["digicert-access.io/deprovision"]);
     const group = await idp("POST", "/Groups", { schemas: [GROUP_SCHEMA], displayName: "Pagers", members: [{ value: ids[1] }] });
     expect(group.status).toBe(201);
     const first = await page("?startIndex=1&count=2");
