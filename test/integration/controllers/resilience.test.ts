@@ -18,7 +18,10 @@ async function provisionDana(tenantOver: Record<string, unknown> = {}) {
   await t.k.user("u-dana", "acme", { userName: "dana@example.com", groups: [{ value: "g-ops" }] });
   return eventually(async () => {
     const u = await t.k.getUser("u-dana");
+    // Synced alone can be an early pass that saw no mapping yet (nothing to do): wait for the access.
     expect(condition(u, "Synced")?.status).toBe("True");
+    expect(serviceState(u, "dns")?.state).toBe("Provisioned");
+    expect(serviceState(u, "certcentral")?.state).toBe("Provisioned");
     return u;
   });
 }
