@@ -13,10 +13,14 @@ async function baseline(over: Record<string, unknown> = {}) {
   await t.k.mapping("dns", { tenantRef: { name: "acme" }, group: { externalId: "ext-dns" }, grants: [{ service: "dns", role: "Technical" }] });
 }
 
+// Every user here is in a mapped group: Synced with nothing desired is an early pass that ran before
+// the mappings were cached, not convergence.
 const synced = async (id: string) =>
   eventually(async () => {
     const u = await t.k.getUser(id);
     expect(condition(u, "Synced")?.status).toBe("True");
+    expect(u.status?.desired?.length).toBeGreaterThan(0);
+    for (const d of u.status?.desired ?? []) expect(serviceState(u, d.service)?.state).toBe("Provisioned");
     return u;
   });
 const sinceNow = () => t.s.sim.calls.calls().at(-1)?.seq ?? 0;
