@@ -24,6 +24,9 @@ const multiValued = <T extends z.ZodRawShape>(shape: T, max = 20) =>
  */
 export const DEPROVISION_FINALIZER = "digicert-access.io/deprovision";
 
+/** The label the SCIM receiver puts on the users, groups and claims it creates: the tenant's name. */
+export const TENANT_LABEL = "scim.digicert-access.io/tenant";
+
 /** What the IdP said about the user: RFC 7643 core User plus the enterprise extension. */
 export const ScimUserStateSchema = z.object({
   userName: str(512),

@@ -13,9 +13,6 @@ export const PLURALS = {
 } as const;
 export type Kind = keyof typeof PLURALS;
 
-/** The label the SCIM receiver puts on the objects it creates (src/scim/store/claims.ts). */
-export const TENANT_LABEL = "scim.digicert-access.io/tenant";
-
 /** Index names; values are "namespace/name" of the tenant, group or Secret. */
 export const BY_TENANT = "tenant";
 export const BY_GROUP = "group";

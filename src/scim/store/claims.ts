@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { corePath, isStatus, type KubeObject, type KubeRequester } from "./kube-api.js";
+import { TENANT_LABEL } from "../../api/v1alpha1/index.js";
 
 /**
  * Uniqueness claims. The API server refuses a second object of the same name, so a ConfigMap named
@@ -21,7 +22,6 @@ export interface Claim {
 export type ClaimKind = "user" | "group";
 
 export const CLAIM_LABEL = "scim.digicert-access.io/claim";
-export const TENANT_LABEL = "scim.digicert-access.io/tenant";
 
 export function claimName(tenant: string, kind: ClaimKind, value: string): string {
   const digest = createHash("sha256").update(`${tenant}\u0000${kind}\u0000${value.toLowerCase()}`).digest("hex");

@@ -1,6 +1,5 @@
-import { API_VERSION, DEPROVISION_FINALIZER } from "../../api/v1alpha1/index.js";
+import { API_VERSION, DEPROVISION_FINALIZER, TENANT_LABEL } from "../../api/v1alpha1/index.js";
 import { APPLY_PATCH, customPath, isStatus, type KubeObject, type KubeRequester } from "./kube-api.js";
-import { TENANT_LABEL } from "./claims.js";
 
 /**
  * Writes of the receiver's own objects. Status is written by server-side apply under the receiver's
