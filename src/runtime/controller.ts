@@ -102,7 +102,7 @@ export class Controller {
 
   /**
    * Waits for every watched informer to sync, then reconciles with N workers until `signal` aborts.
-   * Then it drains: reconciles already running finish (their context signal stays live, so a write
+   * Then reconciles already running finish (their context signal stays live, so a write
    * half done is not cut off), for at most `context.gracefulShutdownMs` (the manager passes the
    * runtime config's; 30 s when started on its own). Keys queued but not started are dropped:
    * reconciling is level-based, so whichever replica leads next reconciles every object anyway.
@@ -113,12 +113,13 @@ export class Controller {
     if (this.#started) throw new RuntimeError(RUNTIME_ERRORS.CONFIG, `controller ${this.name} was started twice`);
     this.#started = true;
     const graceMs = context.gracefulShutdownMs ?? 30_000;
+    // Running reconciles keep a live signal while they finish; it aborts when the grace runs out.
     const reconciles = new AbortController();
-    let drained: Promise<void> | undefined;
     let onStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (onStopped = resolve));
     const stop = () => {
-      drained ??= this.queue.shutDownWithDrain();
+      // Queued and held-back keys are dropped and idle workers return; running reconciles go on.
+      this.queue.shutDown();
       onStopped();
     };
     signal.addEventListener("abort", stop, { once: true });
@@ -128,10 +129,10 @@ export class Controller {
         if (!(await informer.waitForSync(signal))) return;
       }
       this.#log.info({ workers: this.#workers }, "starting workers");
-      const workers = Promise.all(Array.from({ length: this.#workers }, () => this.#work(signal, reconciles.signal)));
+      const workers = Promise.all(Array.from({ length: this.#workers }, () => this.#work(reconciles.signal)));
       await Promise.race([workers, stopped]);
       const grace = new AbortController();
-      const finished = await Promise.race([Promise.all([workers, drained]).then(() => true), sleep(graceMs, grace.signal, this.#clock).then(() => false)]);
+      const finished = await Promise.race([workers.then(() => true), sleep(graceMs, grace.signal, this.#clock).then(() => false)]);
       grace.abort();
       if (finished) this.#log.info("all workers stopped");
       else this.#log.error({ gracefulShutdownMs: graceMs }, "reconciles still running after the graceful shutdown period; aborting their signals");
@@ -142,13 +143,8 @@ export class Controller {
     }
   }
 
-  async #work(stopping: AbortSignal, reconcileSignal: AbortSignal): Promise<void> {
+  async #work(reconcileSignal: AbortSignal): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
-      // While draining, the queue still hands out what was waiting; only reconciles already running count.
-      if (stopping.aborted) {
-        this.queue.done(key);
-        continue;
-      }
       this.#metrics?.activeWorkers(1);
       try {
         await this.#reconcileOne(key, reconcileSignal);
